@@ -1,0 +1,59 @@
+// The router interface: what a router plugin implements to decide, per token, which LoRA experts of a
+// routing site run and with what weights (DESIGN §4).
+//
+// A router is a torch module (its parameters are registered with `register_module`/`register_parameter` and
+// trained by the host's optimizer). The host creates one router per routing site through the plugin's factory,
+// calls `route` once per forward, and records what it returns in the routing trace.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "remix/params.h"
+
+namespace remix {
+
+// How a site's experts store their LoRA factors: n independent (A_i, B_i) pairs, or one A shared by n B heads.
+enum class ExpertLayout : std::uint32_t { Independent = 0, SharedA = 1 };
+// Where routers sit: one per transformer block's FFN shared by its adapted projections, or one per projection.
+enum class RouterScope : std::uint32_t { Block = 0, Module = 1 };
+
+// What the host tells a router about the site it serves.
+struct RouterContext {
+  std::string site;             // e.g. "layers.3.ffn" (block scope) or "layers.3.up" (module scope)
+  std::int64_t input_dim = 0;   // D
+  std::int64_t num_experts = 0; // n
+  std::int64_t top_k = 0;       // k
+  std::int64_t rank = 0;        // r of each expert
+  double lora_alpha = 1.0;
+};
+
+struct RouteInput {
+  torch::Tensor x;            // [B,T,D] the site input
+  torch::Tensor mask;         // [B,T] bool: valid (non-padding) tokens
+  torch::Tensor prompt_mask;  // [B,T] bool: prompt tokens (sequence-granularity routers pool over these)
+  bool training = false;      // train: sample / learned routing; eval: deterministic top-k
+};
+
+struct RouteOutput {
+  torch::Tensor experts;   // [B,T,k] int64, the chosen experts in selection order
+  torch::Tensor weights;   // [B,T,k] the weight each chosen expert's LoRA output is scaled by
+  torch::Tensor probs;     // [B,T,n] the router's full distribution q (for diagnostics)
+  torch::Tensor log_prob;  // [B] log Q of the sampled selection over valid tokens (policy-gradient routers)
+  torch::Tensor aux_loss;  // scalar auxiliary loss, or undefined
+};
+
+class Router : public torch::nn::Module {
+ public:
+  virtual RouteOutput route(const RouteInput& in) = 0;
+  // True when the router is trained by the policy-gradient (RLOO) path instead of through its weights.
+  virtual bool needs_policy_gradient() const { return false; }
+  // The expert layout / router scope this router requires, if any; the host refuses a contradicting config.
+  virtual std::optional<ExpertLayout> required_layout() const { return std::nullopt; }
+  virtual std::optional<RouterScope> required_scope() const { return std::nullopt; }
+};
+
+}  // namespace remix

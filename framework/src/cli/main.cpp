@@ -1,0 +1,46 @@
+// remix: the command-line entry point. Builds the CLI from the subcommand files, maps outcomes to exit
+// codes (0 ok, 2 bad input or usage, 1 internal error), and never lets an exception escape silently.
+#include <fmt/core.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/build_info.h"
+#include "common/log.h"
+#include "remix/errors.h"
+
+int main(int argc, char** argv) {
+  using namespace remix;
+  CLI::App app{"remix: Mixture-of-LoRAs finetuning experiments (ReMix and learned-weight baselines)", "remix"};
+  app.set_version_flag("--version", std::string(build_info::version()) + " (" + build_info::git_rev() +
+                                        (build_info::git_dirty() ? ", dirty" : "") + ")");
+  app.require_subcommand(1);
+  app.fallthrough();
+  cli::GlobalOptions global;
+  app.add_option("--plugin-path", global.plugin_paths, "extra folder searched for plugins (repeatable)");
+  app.add_flag("-q,--quiet", global.quiet, "only warnings and errors");
+  app.add_flag("-v,--verbose", global.verbose, "debug output");
+
+  cli::Action action;
+  cli::add_run_command(app, global, action);
+  cli::add_config_command(app, global, action);
+  cli::add_plugins_command(app, global, action);
+  cli::add_query_command(app, global, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help, version, or the usage error
+    return code == 0 ? 0 : 2;
+  }
+  log::set_level(global.quiet ? log::Level::Quiet : global.verbose ? log::Level::Debug : log::Level::Info);
+  try {
+    return action ? action() : 0;
+  } catch (const UserError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+}

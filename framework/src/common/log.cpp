@@ -1,0 +1,22 @@
+// Leveled logging to stderr (see log.h).
+#include "common/log.h"
+
+#include <atomic>
+#include <cstdio>
+
+namespace remix::log {
+
+namespace {
+std::atomic<int> g_level{static_cast<int>(Level::Info)};
+}
+
+void set_level(Level level) { g_level = static_cast<int>(level); }
+Level level() { return static_cast<Level>(g_level.load()); }
+
+void write(Level at, const char* prefix, const std::string& message) {
+  if (static_cast<int>(at) > g_level.load()) return;
+  std::fprintf(stderr, "%s%s\n", prefix, message.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace remix::log

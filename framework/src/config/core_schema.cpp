@@ -1,0 +1,104 @@
+// The table of core config keys (see core_schema.h). Adding a key here makes it valid in YAML and
+// overrides, gives it a default, documents it, and (unless marked not_in_key) puts it in the trial key.
+#include "config/core_schema.h"
+
+namespace remix::config {
+
+namespace {
+
+using T = ParamType;
+
+const std::vector<ParamSpec> kCore = {
+    // --- experiment: where results go; none of it changes what a trial computes ---
+    param("experiment.name", T::String, "default", "experiment name; runs are grouped under it"),
+    param("experiment.db", T::String, "results/remix.db", "SQLite results database (its directory must exist)")
+        .not_in_key(),
+    param("experiment.output_dir", T::String, "results/runs", "checkpoints and artifacts, one folder per run")
+        .not_in_key(),
+    param("experiment.description", T::String, "", "free text recorded with the runs").not_in_key(),
+    param("seed", T::Int, "0", "seed of everything random in a trial").at_least(0),
+    param("plugin_paths", T::StringList, "[]", "extra folders searched for plugins, before REMIX_PLUGIN_PATH")
+        .not_in_key(),
+
+    // --- runtime: how, not what ---
+    param("runtime.threads", T::Int, "0", "intra-op threads for LibTorch (0 = all cores)").at_least(0).not_in_key(),
+    param("runtime.device", T::Choice, "cpu", "where to train").one_of("cpu|cuda|auto").not_in_key(),
+
+    // --- base model ---
+    param("base.source", T::Choice, "pretrain", "pretrain the built-in model, or load a llama2.c / remix checkpoint")
+        .one_of("pretrain|llama2c|checkpoint"),
+    param("base.path", T::String, "", "checkpoint file for source llama2c / checkpoint"),
+    param("base.tokenizer", T::String, "", "llama2.c tokenizer.bin for source llama2c"),
+    param("base.cache_dir", T::String, "results/base_cache", "where pretrained base models are cached by hash")
+        .not_in_key(),
+    param("base.pretrain.steps", T::Int, "2000", "pretraining steps of the built-in base").at_least(1),
+    param("base.pretrain.batch_size", T::Int, "32", "pretraining batch size (sequences)").at_least(1),
+    param("base.pretrain.lr", T::Float, "3e-3", "pretraining peak learning rate").range(0, 10),
+    param("base.pretrain.warmup_steps", T::Int, "100", "pretraining warmup steps").at_least(0),
+    param("base.pretrain.seed", T::Int, "1234", "seed of the base model (shared by every trial)").at_least(0),
+
+    // --- model shape (built-in base; a loaded checkpoint must agree) ---
+    param("model.tokenizer", T::Choice, "byte", "byte-level, or llama2.c BPE (from base.tokenizer)").one_of("byte|bpe"),
+    param("model.dim", T::Int, "128", "model width").range(8, 65536),
+    param("model.n_layers", T::Int, "4", "transformer blocks").range(1, 1024),
+    param("model.n_heads", T::Int, "4", "attention heads").range(1, 1024),
+    param("model.n_kv_heads", T::Int, "4", "key/value heads (grouped-query attention)").range(1, 1024),
+    param("model.ffn_dim", T::Int, "344", "SwiGLU hidden width").range(1, 1 << 20),
+    param("model.max_seq_len", T::Int, "96", "context length").range(2, 1 << 20),
+    param("model.norm_eps", T::Float, "1e-5", "RMSNorm epsilon").range(0, 1),
+    param("model.rope_theta", T::Float, "10000", "rotary embedding base").at_least(1),
+    param("model.tie_embeddings", T::Bool, "true", "output head shares the token embedding"),
+
+    // --- adapters: PEFT names for the LoRA part, MixLoRA names for the mixture ---
+    param("adapter.r", T::Int, "4", "rank of each LoRA expert").range(1, 4096),
+    param("adapter.lora_alpha", T::Float, "8", "LoRA scaling numerator (scale = lora_alpha / r)").at_least(0),
+    param("adapter.lora_dropout", T::Float, "0.0", "dropout on the LoRA input").range(0, 0.99),
+    param("adapter.target_modules", T::StringList, "[gate, up, down]", "projections that get a mixture of LoRAs")
+        .one_of("q|k|v|o|gate|up|down"),
+    param("adapter.num_experts", T::Int, "8", "experts per adapted projection (n)").range(1, 1024),
+    param("adapter.top_k", T::Int, "2", "experts active per token (k)").range(1, 1024),
+    param("adapter.router_scope", T::Choice, "block", "one router per block's FFN, or per adapted projection")
+        .one_of("block|module"),
+    param("adapter.layout", T::Choice, "auto", "expert bank layout; auto takes what the router needs")
+        .one_of("auto|independent|shared_a"),
+
+    // --- training ---
+    param("train.steps", T::Int, "400", "optimizer steps").at_least(1),
+    param("train.batch_size", T::Int, "16", "sequences per step (before ReMix replication)").at_least(1),
+    param("train.lr", T::Float, "3e-3", "adapter learning rate (peak)").range(0, 10),
+    param("train.router_lr", T::Float, "null", "router learning rate; null = train.lr").range(0, 10),
+    param("train.weight_decay", T::Float, "0.0", "AdamW weight decay").range(0, 10),
+    param("train.warmup_steps", T::Int, "20", "linear warmup steps").at_least(0),
+    param("train.schedule", T::Choice, "cosine", "learning-rate decay after warmup").one_of("cosine|linear|constant"),
+    param("train.grad_clip", T::Float, "1.0", "global gradient-norm clip (0 = off)").at_least(0),
+    param("train.samples", T::Int, "4", "M: routing samples per sequence for policy-gradient routers").at_least(1),
+    param("train.estimator", T::Choice, "rloo", "policy-gradient estimator").one_of("rloo|reinforce"),
+    param("train.log_every", T::Int, "10", "steps between metric records").at_least(1).not_in_key(),
+    param("train.eval_every", T::Int, "100", "steps between evaluations (0 = only at the end)").at_least(0),
+    param("train.checkpoint_every", T::Int, "50", "steps between checkpoints (0 = never)").at_least(0).not_in_key(),
+
+    // --- evaluation ---
+    param("eval.batch_size", T::Int, "32", "sequences per evaluation batch").at_least(1).not_in_key(),
+    param("eval.max_new_tokens", T::Int, "48", "generation budget per answer").at_least(1),
+    param("eval.max_examples", T::Int, "200", "eval examples per task (0 = all)").at_least(0),
+
+    // --- sweeps (DESIGN §9); `sweep.parameters` is a free map ---
+    param("sweep.method", T::Choice, "grid", "how sweep.parameters expand").one_of("grid|random").not_in_key(),
+    param("sweep.seeds", T::IntList, "[]", "seeds every trial is run with (empty = the config's seed)")
+        .at_least(0)
+        .not_in_key(),
+    param("sweep.samples", T::Int, "8", "trials drawn by the random method").at_least(1).not_in_key(),
+    param("sweep.name", T::String, "null", "sweep name (default: experiment.name)").not_in_key(),
+};
+
+}  // namespace
+
+const std::vector<ParamSpec>& core_schema() { return kCore; }
+
+const ParamSpec* find_core_spec(const std::string& dotted_key) {
+  for (const auto& s : kCore)
+    if (dotted_key == s.name) return &s;
+  return nullptr;
+}
+
+}  // namespace remix::config

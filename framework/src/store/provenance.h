@@ -1,0 +1,18 @@
+// Provenance tags recorded with every run: which remix (version, git revision, dirty flag), which LibTorch
+// and BLAS, which host, which config file. The trainer adds the device and each plugin's path, sha256 and
+// version.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace remix::store {
+
+std::string host_name();
+// The BLAS library this process has loaded (from /proc/self/maps, links resolved), or "unknown".
+std::string loaded_blas();
+std::map<std::string, std::string> provenance_tags();
+// Tags for a config file: its path and the sha256 of its bytes.
+std::map<std::string, std::string> config_file_tags(const std::string& path);
+
+}  // namespace remix::store

@@ -1,0 +1,22 @@
+// Read-only SQL over a results database, for `remix query` and the results/report commands: the database
+// is opened read-only with query_only set, and any statement that would write is refused before it runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/sqlite.h"
+
+namespace remix::store {
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<SqlValue>> rows;
+};
+
+// Runs `sql` (one or more statements; the rows of the last one that returns columns are kept). Throws
+// StoreError for a missing or non-SQLite file, a statement that writes, or an SQL error.
+QueryResult query_readonly(const std::string& db_path, const std::string& sql);
+QueryResult query(const Database& db, const std::string& sql);
+
+}  // namespace remix::store

@@ -1,0 +1,44 @@
+// Buffered metric logging. `log` appends to memory; a flush writes the buffer in one IMMEDIATE transaction
+// with one prepared statement (and updates latest_metrics once per key), which is what makes logging every
+// routing diagnostic at every step affordable. Flushes happen when the buffer is full, when `flush_seconds`
+// have passed since the last one, on `flush()`, and on destruction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/sqlite.h"
+
+namespace remix::store {
+
+class MetricsRecorder {
+ public:
+  MetricsRecorder(Database& db, std::int64_t run_id, std::size_t flush_rows = 16384, double flush_seconds = 10.0);
+  ~MetricsRecorder();  // flushes; an error there is logged, not thrown
+  MetricsRecorder(const MetricsRecorder&) = delete;
+  MetricsRecorder& operator=(const MetricsRecorder&) = delete;
+
+  void log(const std::string& key, std::int64_t step, double value);
+  void flush();
+  std::size_t pending() const { return buffer_.size(); }
+  std::int64_t run_id() const { return run_id_; }
+
+ private:
+  struct Row {
+    std::string key;
+    std::int64_t step;
+    double value;
+    double wall_time;
+  };
+  Database& db_;
+  std::int64_t run_id_;
+  std::size_t flush_rows_;
+  double flush_seconds_;
+  double last_flush_;
+  std::vector<Row> buffer_;
+  Statement insert_;
+  Statement upsert_latest_;
+};
+
+}  // namespace remix::store

@@ -1,0 +1,74 @@
+// What tests need from their surroundings: where the build put the remix binary and the plugins, the
+// shared datasets (tests that need them skip with a message when ../shared is absent), temporary folders,
+// and running a program as a separate process to check its exit code and output.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace remix::test {
+
+std::string remix_bin();
+std::string store_writer_bin();
+std::string plugin_dir();       // build/plugins: the real plugins
+std::string test_plugin_dir();  // build/tests/plugins: the loader-test plugins
+std::string source_dir();
+// ../shared beside the repository, if it is there.
+std::optional<std::string> shared_dir();
+
+#define REMIX_REQUIRE_SHARED(var)                                                          \
+  auto var##_opt = ::remix::test::shared_dir();                                            \
+  if (!var##_opt) GTEST_SKIP() << "../shared is absent: this test needs its data files"; \
+  const std::string var = *var##_opt
+
+// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `content` to path()/name and returns the full path.
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;  // -signal when killed by a signal
+  std::string out, err;
+};
+// Runs argv[0] with arguments, capturing stdout and stderr; `env` entries are added to the environment.
+CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                          const std::string& cwd = "");
+
+// A child process whose stdout is read line by line while it runs (stderr goes to the test's stderr).
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);
+  ~ChildProcess();  // kills and reaps it if still running
+  // The next line of stdout, or nullopt at end of output.
+  std::optional<std::string> read_line();
+  void kill(int signal);
+  int wait();  // exit code, or -signal
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+  std::string buffer_;
+};
+
+std::string read_file(const std::string& path);
+
+}  // namespace remix::test
