@@ -88,6 +88,7 @@ const std::vector<ParamSpec> kCore = {
         .at_least(0)
         .not_in_key(),
     param("sweep.samples", T::Int, "8", "trials drawn by the random method").at_least(1).not_in_key(),
+    param("sweep.random_seed", T::Int, "0", "seed of the random method's draws").at_least(0).not_in_key(),
     param("sweep.name", T::String, "null", "sweep name (default: experiment.name)").not_in_key(),
 };
 

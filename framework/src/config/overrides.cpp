@@ -92,6 +92,7 @@ void apply_overrides(ConfigNode& root, const std::vector<Override>& overrides) {
       throw ConfigError("override '" + o.text + "' is a sweep axis; expand it before applying");
     Origin origin;
     origin.override_text = o.text;
+    origin.override_source = o.source;
     // Walk to the parent map, creating maps on the way for Set/Add.
     ConfigNode* parent = &root;
     bool created = false;

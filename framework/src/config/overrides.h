@@ -16,6 +16,7 @@ struct Override {
   std::vector<std::string> path;    // dotted key split at '.'
   std::vector<std::string> values;  // YAML text of each value; more than one marks a sweep axis
   std::string text;                 // the override as written
+  std::string source;               // file:line:col when it comes from a sweep block, else empty
 
   std::string key() const;                 // the dotted path
   bool is_sweep_axis() const { return values.size() > 1; }

@@ -13,6 +13,8 @@ namespace remix::config {
 namespace fs = std::filesystem;
 
 std::string Origin::describe() const {
+  if (!override_text.empty() && !override_source.empty())
+    return override_source + ": sweep value '" + override_text + "'";
   if (!override_text.empty()) return "override '" + override_text + "'";
   if (file.empty()) return "<defaults>";
   if (line == 0) return file;

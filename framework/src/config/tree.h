@@ -13,7 +13,9 @@ struct Origin {
   std::string file;           // the YAML file; empty when the value came from the command line
   int line = 0, column = 0;   // 1-based; 0 when unknown
   std::string override_text;  // the override that set the value ("model.dim=64")
-  std::string describe() const;  // "exp.yaml:12:5", "override 'model.dim=64'", or "<defaults>"
+  std::string override_source;  // where that override was written, when not on the command line (a sweep axis)
+  // "exp.yaml:12:5", "override 'model.dim=64'", "exp.yaml:9:3: sweep value 'model.dim=64'", or "<defaults>"
+  std::string describe() const;
 };
 
 struct ConfigNode {

@@ -95,7 +95,9 @@ class Validator {
         }
       }
     }
-    if (node.from_plain_override)
+    if (node.from_plain_override && !node.key_origin.override_source.empty())
+      fail(node.key_origin, path, fmt::format("no such key{}{}", where, hint));
+    else if (node.from_plain_override)
       fail(node.key_origin, path,
            fmt::format("no such key{}{}; '+{}=...' adds a key, but only one the schema knows", where, hint, path));
     else

@@ -1,0 +1,263 @@
+// Sweep expansion (see expansion.h).
+#include "sweep/expansion.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "common/text.h"
+#include "config/core_schema.h"
+#include "config/typed_value.h"
+#include "remix/errors.h"
+
+namespace remix::sweep {
+
+namespace {
+
+using config::ConfigNode;
+using config::Override;
+
+// One value of an axis: the overrides it applies and how it is named in the trial name.
+struct AxisValue {
+  std::vector<Override> overrides;
+  std::string name;
+};
+struct Axis {
+  std::string label;
+  std::vector<AxisValue> values;
+};
+struct Range {
+  std::string key;
+  double min = 0, max = 0;
+  bool log = false, integer = false;
+  std::string source;
+};
+
+[[noreturn]] void fail(const config::Origin& where, const std::string& key, const std::string& what) {
+  throw ConfigError(fmt::format("{}: {}: {}", where.describe(), key, what));
+}
+
+std::string yaml_text(const ConfigNode& n, const std::string& key) {
+  switch (n.kind) {
+    case ConfigNode::Kind::Null: return "null";
+    case ConfigNode::Kind::Scalar: {
+      if (!n.quoted) return n.scalar;
+      std::string q = "'";
+      for (char c : n.scalar) q += c == '\'' ? std::string("''") : std::string(1, c);
+      return q + "'";
+    }
+    case ConfigNode::Kind::Sequence: {
+      std::vector<std::string> items;
+      for (const auto& i : n.items) items.push_back(yaml_text(i, key));
+      return "[" + text::join(items, ", ") + "]";
+    }
+    case ConfigNode::Kind::Map: break;
+  }
+  fail(n.origin, key, "a sweep value cannot be a mapping");
+}
+
+Override make_override(const std::string& key, const std::string& value, const std::string& source) {
+  Override o = config::parse_override(key + "=" + value);
+  o.values = {value};  // a value with commas is one value here, not an axis
+  o.source = source;
+  return o;
+}
+
+// A typed core key of the sweep block, or its default.
+nlohmann::json sweep_setting(const ConfigNode* sweep, const std::string& name) {
+  const ParamSpec* spec = config::find_core_spec("sweep." + name);
+  const ConfigNode* n = sweep && sweep->is_map() ? sweep->find(name) : nullptr;
+  if (!n) return config::default_json(*spec);
+  nlohmann::json out;
+  std::string err = config::to_typed_json(*spec, *n, out);
+  if (!err.empty()) fail(n->origin, "sweep." + name, err);
+  return out;
+}
+
+Axis list_axis(const std::string& key, const ConfigNode& list) {
+  Axis axis{key, {}};
+  std::size_t maps = 0;
+  for (const auto& item : list.items) maps += item.is_map();
+  if (maps != 0 && maps != list.items.size())
+    fail(list.origin, "sweep.parameters." + key, "mixes bundles ({...}) and plain values; use one kind per axis");
+  for (const auto& item : list.items) {
+    AxisValue v;
+    if (item.is_map()) {  // a bundle: several keys set together, optionally named
+      std::vector<std::string> parts;
+      for (const auto& [k, value] : item.entries) {
+        if (k == "name") {
+          v.name = value.scalar;
+          continue;
+        }
+        std::string text = yaml_text(value, k);
+        v.overrides.push_back(make_override(k, text, value.origin.describe()));
+        parts.push_back(text);
+      }
+      if (v.overrides.empty()) fail(item.origin, "sweep.parameters." + key, "a bundle must set at least one key");
+      if (v.name.empty()) v.name = text::join(parts, ",");
+    } else {
+      v.name = yaml_text(item, key);
+      v.overrides.push_back(make_override(key, v.name, item.origin.describe()));
+    }
+    axis.values.push_back(std::move(v));
+  }
+  return axis;
+}
+
+Range range_axis(const std::string& key, const ConfigNode& map) {
+  Range r;
+  r.key = key;
+  r.source = map.origin.describe();
+  std::string path = "sweep.parameters." + key;
+  const ConfigNode *lo = map.find("min"), *hi = map.find("max"), *log = map.find("log");
+  for (const auto& [k, v] : map.entries)
+    if (k != "min" && k != "max" && k != "log")
+      fail(v.key_origin, path + "." + k, "unknown key in a range (expected min, max, log)");
+  if (!lo || !hi) fail(map.origin, path, "a range needs both min and max");
+  nlohmann::json jlo = config::infer_json(*lo), jhi = config::infer_json(*hi);
+  if (!jlo.is_number() || !jhi.is_number()) fail(map.origin, path, "min and max must be numbers");
+  r.min = jlo.get<double>();
+  r.max = jhi.get<double>();
+  r.integer = jlo.is_number_integer() && jhi.is_number_integer();
+  if (log) r.log = config::infer_json(*log) == true;
+  if (r.min > r.max) fail(map.origin, path, fmt::format("min ({}) is greater than max ({})", r.min, r.max));
+  if (r.log && r.min <= 0) fail(map.origin, path, "a log range needs min > 0");
+  return r;
+}
+
+double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+std::string draw(const Range& r, std::mt19937_64& rng) {
+  double u = uniform01(rng);
+  double v = r.log ? std::exp(std::log(r.min) + u * (std::log(r.max) - std::log(r.min))) : r.min + u * (r.max - r.min);
+  if (r.integer) return fmt::format("{}", static_cast<long long>(std::llround(v)));
+  return fmt::format("{:.6g}", v);
+}
+
+// Every combination of the axes' values, the last axis varying fastest.
+std::vector<AxisValue> product(const std::vector<Axis>& axes) {
+  std::vector<AxisValue> out(1);
+  for (const auto& axis : axes) {
+    std::vector<AxisValue> next;
+    for (const auto& partial : out)
+      for (const auto& v : axis.values) {
+        AxisValue combined = partial;
+        combined.overrides.insert(combined.overrides.end(), v.overrides.begin(), v.overrides.end());
+        std::string part = axis.label + "=" + v.name;
+        combined.name = combined.name.empty() ? part : combined.name + " " + part;
+        next.push_back(std::move(combined));
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& cli_overrides) {
+  auto parsed = config::parse_overrides(cli_overrides);
+  ConfigNode root = config::load_yaml_file(file);
+  config::apply_overrides(root, parsed.fixed);
+  const ConfigNode* sweep = root.find("sweep");
+
+  SweepPlan plan;
+  plan.file = file;
+  std::string method = sweep_setting(sweep, "method").get<std::string>();
+  auto seeds = sweep_setting(sweep, "seeds").get<std::vector<std::int64_t>>();
+  auto samples = sweep_setting(sweep, "samples").get<std::int64_t>();
+  auto random_seed = sweep_setting(sweep, "random_seed").get<std::int64_t>();
+  nlohmann::json name = sweep_setting(sweep, "name");
+  const ConfigNode* exp_name = root.find_path({"experiment", "name"});
+  plan.name = name.is_string() ? name.get<std::string>() : exp_name && exp_name->is_scalar() ? exp_name->scalar : "default";
+
+  // Block axes: lists (grid or random choice) and ranges (random only), in file order.
+  std::vector<Axis> lists;
+  std::vector<Range> ranges;
+  const ConfigNode* params = sweep && sweep->is_map() ? sweep->find("parameters") : nullptr;
+  if (params && params->is_map()) {
+    for (const auto& [key, node] : params->entries) {
+      std::string path = "sweep.parameters." + key;
+      if (node.kind == ConfigNode::Kind::Sequence) {
+        if (node.items.empty()) fail(node.origin, path, "empty list of values");
+        lists.push_back(list_axis(key, node));
+      } else if (node.is_map()) {
+        if (method != "random")
+          fail(node.origin, path, "a {min, max} range needs sweep.method: random (grid sweeps take a list of values)");
+        ranges.push_back(range_axis(key, node));
+      } else {
+        fail(node.origin, path, fmt::format("expected a list of values or {{min, max, log}}, got '{}'", node.brief()));
+      }
+    }
+  }
+  std::vector<AxisValue> block;
+  if (method == "grid") {
+    block = product(lists);
+  } else {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(random_seed));
+    for (std::int64_t s = 0; s < samples; ++s) {
+      AxisValue draw_value;
+      std::vector<std::string> parts;
+      for (const auto& axis : lists) {
+        const AxisValue& v = axis.values[static_cast<std::size_t>(uniform01(rng) * axis.values.size())];
+        draw_value.overrides.insert(draw_value.overrides.end(), v.overrides.begin(), v.overrides.end());
+        parts.push_back(axis.label + "=" + v.name);
+      }
+      for (const auto& r : ranges) {
+        std::string value = draw(r, rng);
+        draw_value.overrides.push_back(make_override(r.key, value, r.source));
+        parts.push_back(r.key + "=" + value);
+      }
+      draw_value.name = text::join(parts, " ");
+      block.push_back(std::move(draw_value));
+    }
+  }
+
+  // Command-line axes and seeds multiply the block's trials.
+  std::vector<Axis> tail;
+  for (const auto& axis : parsed.axes) {
+    Axis a{axis.key(), {}};
+    for (const auto& value : axis.values) a.values.push_back({{axis.with_value(value)}, value});
+    tail.push_back(std::move(a));
+  }
+  if (!seeds.empty()) {
+    Axis s{"seed", {}};
+    for (auto seed : seeds) s.values.push_back({{config::parse_override("seed=" + std::to_string(seed))}, std::to_string(seed)});
+    tail.push_back(std::move(s));
+  }
+  for (const auto& b : block)
+    for (const auto& t : product(tail)) {
+      TrialSpec trial;
+      trial.overrides = parsed.fixed;
+      trial.overrides.insert(trial.overrides.end(), b.overrides.begin(), b.overrides.end());
+      trial.overrides.insert(trial.overrides.end(), t.overrides.begin(), t.overrides.end());
+      trial.name = text::trim(b.name + " " + t.name);
+      if (trial.name.empty()) trial.name = plan.name;
+      plan.trials.push_back(std::move(trial));
+    }
+
+  plan.spec = {{"file", file}, {"method", method}, {"overrides", cli_overrides}, {"trials", plan.trials.size()}};
+  std::vector<std::string> names;
+  for (const auto& t : plan.trials) names.push_back(t.name);
+  plan.spec["trial_names"] = names;
+  return plan;
+}
+
+std::vector<ResolvedTrial> resolve_trials(const SweepPlan& plan, const config::PluginSchemaLookup& lookup) {
+  std::vector<ResolvedTrial> out;
+  std::set<std::string> keys;
+  for (const auto& trial : plan.trials) {
+    config::ResolvedConfig cfg;
+    try {
+      cfg = config::resolve(plan.file, trial.overrides, lookup);
+    } catch (const ConfigError& e) {
+      if (plan.trials.size() == 1) throw;
+      throw ConfigError(fmt::format("trial '{}': {}", trial.name, e.what()));
+    }
+    if (keys.insert(cfg.trial_key()).second) out.push_back({trial, std::move(cfg)});
+  }
+  return out;
+}
+
+}  // namespace remix::sweep

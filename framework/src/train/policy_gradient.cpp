@@ -1,0 +1,34 @@
+// RLOO / REINFORCE router loss (see policy_gradient.h).
+#include "train/policy_gradient.h"
+
+#include "remix/errors.h"
+
+namespace remix::train {
+
+Estimator parse_estimator(const std::string& name) {
+  if (name == "rloo") return Estimator::Rloo;
+  if (name == "reinforce") return Estimator::Reinforce;
+  throw ConfigError("train.estimator: expected rloo or reinforce, got '" + name + "'");
+}
+
+PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
+                                        Estimator estimator) {
+  TORCH_CHECK(samples >= 1, "policy_gradient_loss: samples must be >= 1");
+  TORCH_CHECK(losses.numel() == log_q.numel() && losses.numel() % samples == 0,
+              "policy_gradient_loss: losses and log_q must both hold M·B entries");
+  auto L = losses.detach().reshape({samples, -1});
+  auto logq = log_q.reshape({samples, -1});
+  PolicyGradientLoss out;
+  if (estimator == Estimator::Rloo) {
+    TORCH_CHECK(samples >= 2, "policy_gradient_loss: rloo needs at least 2 samples per sequence");
+    out.advantages = L - L.mean(0, /*keepdim=*/true);
+    out.router_loss = (out.advantages * logq).sum(0).div(static_cast<double>(samples - 1)).mean();
+  } else {
+    out.advantages = L;
+    out.router_loss = (L * logq).sum(0).div(static_cast<double>(samples)).mean();
+  }
+  out.advantage_variance = out.advantages.numel() > 1 ? out.advantages.var(/*unbiased=*/false).item<double>() : 0.0;
+  return out;
+}
+
+}  // namespace remix::train

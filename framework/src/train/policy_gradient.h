@@ -1,0 +1,29 @@
+// The policy-gradient router loss of DESIGN §4. The trainer replicates a batch M times along the batch
+// dimension (row m·B + b is sequence b under routing sample m), gets per-sequence losses L[m,b] and the log
+// probability of each sampled routing log Q[m,b] (summed over valid tokens and sites), and backpropagates
+// `lora_loss + router_loss`, where
+//   rloo:      A[m,b] = L[m,b] − mean_m L[·,b]     router_loss = mean_b Σ_m A[m,b]·logQ[m,b] / (M−1)
+//   reinforce: router_loss = mean_b Σ_m L[m,b]·logQ[m,b] / M
+// with L detached in the router loss, so the router learns only from log Q and the LoRAs only from L.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace remix::train {
+
+enum class Estimator { Rloo, Reinforce };
+Estimator parse_estimator(const std::string& name);  // "rloo" | "reinforce"
+
+struct PolicyGradientLoss {
+  torch::Tensor router_loss;       // scalar; gradient flows only into log_q
+  torch::Tensor advantages;        // [M,B], detached (for rloo; L itself for reinforce)
+  double advantage_variance = 0;   // variance of the advantages over all M·B entries
+};
+
+// `losses` and `log_q` are [M·B] in replicated-batch order (or already [M,B]).
+PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
+                                        Estimator estimator);
+
+}  // namespace remix::train

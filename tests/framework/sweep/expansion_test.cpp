@@ -1,0 +1,135 @@
+// Sweep expansion: grid × bundles × command-line axes × seeds in a fixed order, random draws reproducible
+// under their seed and inside their ranges, duplicate trials dropped, and every malformed sweep refused with
+// file:line:col.
+#include <gtest/gtest.h>
+
+#include "plugin/registry.h"
+#include "remix/errors.h"
+#include "support/test_env.h"
+#include "sweep/expansion.h"
+
+namespace remix::sweep {
+namespace {
+
+const std::string kBase = "experiment: {name: sw}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n";
+
+std::vector<std::string> names(const SweepPlan& p) {
+  std::vector<std::string> out;
+  for (const auto& t : p.trials) out.push_back(t.name);
+  return out;
+}
+
+std::string error_of(const test::TempDir& dir, const std::string& yaml, std::vector<std::string> cli = {}) {
+  std::string file = dir.write("bad.yaml", yaml);
+  try {
+    auto plan = expand_sweep(file, cli);
+    resolve_trials(plan, plugin::schema_lookup({test::test_plugin_dir()}));
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    for (auto pos = msg.find(file); pos != std::string::npos; pos = msg.find(file)) msg.replace(pos, file.size(), "bad.yaml");
+    return msg;
+  }
+  return "<no error>";
+}
+
+TEST(SweepExpansion, GridTimesBundlesTimesCliAxesTimesSeeds) {
+  test::TempDir dir;
+  std::string file = dir.write("s.yaml", kBase +
+                                             "sweep:\n"
+                                             "  parameters:\n"
+                                             "    train.lr: [0.001, 0.003]\n"
+                                             "    variant:\n"
+                                             "      - {name: a, router.offset: 1}\n"
+                                             "      - {router.offset: 2, router.mode: fixed}\n"
+                                             "  seeds: [0, 1]\n");
+  auto plan = expand_sweep(file, {"tasks.add.n_train=8,16"});
+  EXPECT_EQ(plan.name, "sw");
+  ASSERT_EQ(plan.trials.size(), 16u);
+  EXPECT_EQ(plan.trials[0].name, "train.lr=0.001 variant=a tasks.add.n_train=8 seed=0");
+  EXPECT_EQ(plan.trials[1].name, "train.lr=0.001 variant=a tasks.add.n_train=8 seed=1");
+  EXPECT_EQ(plan.trials[2].name, "train.lr=0.001 variant=a tasks.add.n_train=16 seed=0");
+  EXPECT_EQ(plan.trials[4].name, "train.lr=0.001 variant=2,fixed tasks.add.n_train=8 seed=0");
+  EXPECT_EQ(plan.trials[15].name, "train.lr=0.003 variant=2,fixed tasks.add.n_train=16 seed=1");
+
+  auto trials = resolve_trials(plan, plugin::schema_lookup({test::test_plugin_dir()}));
+  ASSERT_EQ(trials.size(), 16u);
+  const auto& last = trials[15].config;
+  EXPECT_EQ(last.get_float("train.lr"), 0.003);
+  EXPECT_EQ(last.get_int("router.offset"), 2);
+  EXPECT_EQ(last.get_string("router.mode"), "fixed");
+  EXPECT_EQ(last.get_int("tasks.add.n_train"), 16);
+  EXPECT_EQ(last.get_int("seed"), 1);
+  std::set<std::string> keys;
+  for (const auto& t : trials) keys.insert(t.config.trial_key());
+  EXPECT_EQ(keys.size(), 16u);
+}
+
+TEST(SweepExpansion, NoSweepIsOneTrialNamedAfterTheExperiment) {
+  test::TempDir dir;
+  auto plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4"});
+  ASSERT_EQ(plan.trials.size(), 1u);
+  EXPECT_EQ(plan.trials[0].name, "sw");
+}
+
+TEST(SweepExpansion, RandomDrawsAreReproducibleAndInRange) {
+  test::TempDir dir;
+  std::string sweep = "sweep:\n  method: random\n  samples: 20\n  parameters:\n"
+                      "    train.lr: {min: 1.0e-4, max: 1.0e-2, log: true}\n"
+                      "    train.steps: {min: 10, max: 20}\n"
+                      "    router.mode: [cyclic, fixed]\n";
+  std::string file = dir.write("r.yaml", kBase + sweep);
+  auto a = expand_sweep(file, {}), b = expand_sweep(file, {});
+  EXPECT_EQ(names(a), names(b));
+  auto c = expand_sweep(file, {"sweep.random_seed=7"});
+  EXPECT_NE(names(a), names(c));
+  auto trials = resolve_trials(a, plugin::schema_lookup({test::test_plugin_dir()}));
+  ASSERT_EQ(trials.size(), 20u);
+  std::set<std::string> modes;
+  for (const auto& t : trials) {
+    double lr = t.config.get_float("train.lr");
+    EXPECT_GE(lr, 1e-4);
+    EXPECT_LE(lr, 1e-2);
+    auto steps = t.config.get_int("train.steps");  // integer bounds draw integers
+    EXPECT_GE(steps, 10);
+    EXPECT_LE(steps, 20);
+    modes.insert(t.config.get_string("router.mode"));
+  }
+  EXPECT_EQ(modes.size(), 2u);
+}
+
+TEST(SweepExpansion, DuplicateTrialsAreDropped) {
+  test::TempDir dir;
+  std::string file = dir.write("d.yaml", kBase + "sweep:\n  parameters:\n    train.lr: [0.001, 1.0e-3, 0.002]\n");
+  auto trials = resolve_trials(expand_sweep(file, {}), plugin::schema_lookup({test::test_plugin_dir()}));
+  EXPECT_EQ(trials.size(), 2u);
+}
+
+TEST(SweepExpansion, MalformedSweepsAreRefusedWithLocation) {
+  test::TempDir dir;
+  struct Case {
+    std::string yaml, expected;
+    std::vector<std::string> cli;
+  };
+  std::vector<Case> cases = {
+      {kBase + "sweep:\n  parameters:\n    train.lr: []\n", "bad.yaml:6:15: sweep.parameters.train.lr: empty list of values"},
+      {kBase + "sweep:\n  method: random\n  parameters:\n    train.lr: {min: 0.1, max: 0.01}\n",
+       "sweep.parameters.train.lr: min (0.1) is greater than max (0.01)"},
+      {kBase + "sweep:\n  parameters:\n    train.lr: {min: 0.01, max: 0.1}\n",
+       "a {min, max} range needs sweep.method: random"},
+      {kBase + "sweep:\n  method: random\n  parameters:\n    train.lr: {min: 0, max: 0.1, log: true}\n",
+       "a log range needs min > 0"},
+      {kBase + "sweep:\n  parameters:\n    train.lrr: [0.1, 0.2]\n",
+       "bad.yaml:6:17: sweep value 'train.lrr=0.1': train.lrr: no such key (did you mean 'lr'?)"},
+      {kBase + "sweep:\n  parameters:\n    v: [{router.offset: 1}, 3]\n", "mixes bundles"},
+      {kBase + "sweep:\n  parameters:\n    train.lr: 0.1\n", "expected a list of values or {min, max, log}"},
+      {kBase + "sweep:\n  method: grdi\n", "sweep.method: expected one of grid|random, got 'grdi' (did you mean 'grid'?)"},
+      {kBase, "override 'seed=x'", {"seed=1,x"}},
+  };
+  for (const auto& c : cases) {
+    std::string msg = error_of(dir, c.yaml, c.cli);
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << msg;
+  }
+}
+
+}  // namespace
+}  // namespace remix::sweep
