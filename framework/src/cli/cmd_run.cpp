@@ -1,18 +1,24 @@
-// `remix run FILE [overrides]`: resolves the experiment, records the trial (params, provenance tags, plugin
-// identities) in the results database, and runs it.
+// `remix run FILE [overrides]`: expands the experiment into its trials (the sweep block and command-line
+// comma lists), records them all in the results database, then works through them as a sweep worker (each
+// trial in its own process, `--jobs` at a time) and prints a summary. Running the same command again resumes:
+// completed trials are skipped, interrupted and orphaned ones continue from their checkpoints.
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/trial_table.h"
 #include "common/log.h"
-#include "common/sha256.h"
 #include "config/resolved_config.h"
-#include "plugin/library.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
-#include "store/provenance.h"
+#include "report/table.h"
+#include "store/query.h"
 #include "store/results_db.h"
+#include "sweep/expansion.h"
+#include "sweep/trial_queue.h"
+#include "sweep/worker.h"
 
 namespace remix::cli {
 
@@ -21,54 +27,82 @@ namespace {
 struct RunOptions {
   std::string file;
   std::vector<std::string> overrides;
+  int jobs = 1;
+  std::string shard = "0/1";
+  bool dry_run = false, retry_failed = false;
+  double stale_after = 120;
 };
 
-int run_trial(const GlobalOptions& g, const RunOptions& o) {
-  auto parsed = config::parse_overrides(o.overrides);
-  if (!parsed.axes.empty())
-    throw UserError(fmt::format("override '{}' is a sweep axis; sweeps are not available yet", parsed.axes[0].text));
-  auto cfg = config::resolve(o.file, parsed.fixed, plugin::schema_lookup(g.plugin_paths));
+// Trial statuses already in the database (read-only; a dry run writes nothing).
+std::map<std::string, std::string> known_statuses(const std::string& db_path) {
+  std::map<std::string, std::string> out;
+  if (!std::filesystem::exists(db_path)) return out;
+  auto rows = store::query_readonly(db_path, "SELECT run_key, status FROM runs");
+  for (const auto& r : rows.rows) out[std::get<std::string>(r[0])] = std::get<std::string>(r[1]);
+  return out;
+}
 
-  store::ResultsDb db(cfg.get_string("experiment.db"));
-  auto experiment = db.ensure_experiment(cfg.get_string("experiment.name"));
-  std::string name = o.overrides.empty() ? cfg.get_string("experiment.name") : fmt::format("{}", fmt::join(o.overrides, " "));
-  auto [run_id, created] = db.ensure_run(experiment, cfg.trial_key(), name, "trial", cfg.tree().dump());
-  db.record_params(run_id, cfg.flatten());
-  auto tags = store::provenance_tags();
-  tags.merge(store::config_file_tags(o.file));
-  for (const auto& block : std::vector<std::string>{"router"}) {
-    const auto& p = cfg.plugin(block);
-    tags["plugin." + block + ".name"] = p.name;
-    tags["plugin." + block + ".version"] = p.version;
-    tags["plugin." + block + ".path"] = p.path;
-    tags["plugin." + block + ".sha256"] = sha256_file_hex(p.path);
+int dry_run(const std::vector<sweep::ResolvedTrial>& trials, const std::string& db_path) {
+  auto statuses = known_statuses(db_path);
+  report::Table t;
+  t.columns = {"#", "trial", "key", "status"};
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    auto key = trials[i].config.trial_key();
+    auto it = statuses.find(key);
+    std::string status = it == statuses.end() ? "new" : it->second;
+    done += status == "completed";
+    t.rows.push_back({static_cast<std::int64_t>(i), trials[i].spec.name, key.substr(0, 12), status});
   }
-  db.record_tags(run_id, tags);
-
-  // Start every plugin the trial names: a plugin that cannot start fails here, before any work.
-  for (const auto& task_name : cfg.task_names()) {
-    auto lib = plugin::PluginLibrary::open(cfg.plugin("tasks." + task_name).path);
-    TaskContext ctx;
-    ctx.name = task_name;
-    ctx.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
-    auto task = lib->create_task(cfg.plugin_params("tasks." + task_name), ctx);
-    log::info("task {}: {} train / {} eval examples", task_name, task->examples(Split::Train).size(),
-              task->examples(Split::Eval).size());
-  }
-  log::info("trial {} ({}) recorded in {} as run {}{}", cfg.trial_key().substr(0, 12), name, db.path(), run_id,
-            created ? "" : " (already known)");
-  log::warn("training is not implemented in this version of remix; the trial stays pending");
+  fmt::print("{}{} trials, {} completed, {} to run (database {})\n", report::render(t, report::TableFormat::Text),
+             trials.size(), done, trials.size() - done, db_path);
   return 0;
+}
+
+int run_experiment(const GlobalOptions& g, const RunOptions& o) {
+  auto shard = sweep::parse_shard(o.shard);
+  if (o.jobs < 1) throw UserError("--jobs must be at least 1");
+  auto plan = sweep::expand_sweep(o.file, o.overrides);
+  auto trials = sweep::resolve_trials(plan, plugin::schema_lookup(g.plugin_paths));
+  const auto& first = trials.front().config;
+  std::string db_path = first.get_string("experiment.db");
+  if (o.dry_run) return dry_run(trials, db_path);
+
+  store::ResultsDb db(db_path);
+  sweep::TrialQueue queue(db);
+  std::int64_t sweep_id = queue.register_sweep(first.get_string("experiment.name"), plan, trials);
+  log::info("{}: {} trial{} in sweep '{}' of {}", o.file, trials.size(), trials.size() == 1 ? "" : "s", plan.name,
+            db_path);
+
+  sweep::WorkerOptions w;
+  w.db_path = db_path;
+  w.sweep_id = sweep_id;
+  w.shard = shard;
+  w.jobs = o.jobs;
+  w.stale_seconds = o.stale_after;
+  w.retry_failed = o.retry_failed;
+  w.trial_args = trial_arguments(g);
+  auto summary = sweep::run_worker(w);
+
+  fmt::print("{}", report::render(trial_table(db, sweep_id), report::TableFormat::Text));
+  if (summary.signal) return 128 + summary.signal;
+  return summary.last_exit_code;
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto o = std::make_shared<RunOptions>();
-  auto* cmd = app.add_subcommand("run", "run the experiment in FILE (with command-line overrides)");
+  auto* cmd = app.add_subcommand("run", "run the experiment in FILE: one trial, or every trial of its sweep");
   cmd->add_option("file", o->file, "experiment YAML")->required();
   cmd->add_option("overrides", o->overrides, "key.path=value, +key.path=value, ~key.path; a=v1,v2 is a sweep axis");
-  cmd->callback([o, &global, &action] { action = [o, &global] { return run_trial(global, *o); }; });
+  cmd->add_option("-j,--jobs", o->jobs, "trials run at once, each in its own process")->capture_default_str();
+  cmd->add_option("--shard", o->shard, "take only trials whose position % N == i")->capture_default_str();
+  cmd->add_flag("--dry-run", o->dry_run, "print the trials and which are done; run and record nothing");
+  cmd->add_flag("--retry-failed", o->retry_failed, "run failed trials again (completed ones never rerun)");
+  cmd->add_option("--stale-after", o->stale_after, "seconds without heartbeat before a running trial is re-queued")
+      ->capture_default_str();
+  cmd->callback([o, &global, &action] { action = [o, &global] { return run_experiment(global, *o); }; });
 }
 
 }  // namespace remix::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   cli::add_config_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_query_command(app, global, action);
+  cli::add_worker_command(app, global, action);
 
   try {
     app.parse(argc, argv);

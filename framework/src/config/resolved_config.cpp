@@ -131,6 +131,12 @@ ResolvedConfig resolve(const std::string& file, const std::vector<Override>& ove
   return ResolvedConfig(validate(root, lookup), {file}, texts);
 }
 
+ResolvedConfig resolve_json(const json& tree, const std::string& label, const PluginSchemaLookup& lookup) {
+  Origin origin;
+  origin.file = label;
+  return ResolvedConfig(validate(node_from_json(tree, origin), lookup), {label}, {});
+}
+
 std::string to_yaml(const json& tree) {
   YAML::Emitter e;
   emit(e, tree);

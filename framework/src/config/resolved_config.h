@@ -69,6 +69,10 @@ ParsedOverrides parse_overrides(const std::vector<std::string>& texts);
 ResolvedConfig resolve(const std::string& file, const std::vector<Override>& overrides,
                        const PluginSchemaLookup& lookup);
 
+// Validates a stored resolved config again (a trial run from the database); `label` says where it came from
+// in messages, e.g. "results.db run 12".
+ResolvedConfig resolve_json(const nlohmann::json& tree, const std::string& label, const PluginSchemaLookup& lookup);
+
 // The resolved tree as YAML (for `remix config` and --dump-config).
 std::string to_yaml(const nlohmann::json& tree);
 

@@ -221,6 +221,24 @@ json infer_json(const ConfigNode& node) {
   return nullptr;
 }
 
+ConfigNode node_from_json(const json& value, const Origin& origin) {
+  ConfigNode n;
+  n.origin = n.key_origin = origin;
+  if (value.is_null()) return n;
+  if (value.is_object()) {
+    n.kind = ConfigNode::Kind::Map;
+    for (auto it = value.begin(); it != value.end(); ++it) n.entries.emplace_back(it.key(), node_from_json(it.value(), origin));
+  } else if (value.is_array()) {
+    n.kind = ConfigNode::Kind::Sequence;
+    for (const auto& item : value) n.items.push_back(node_from_json(item, origin));
+  } else {
+    n.kind = ConfigNode::Kind::Scalar;
+    n.quoted = value.is_string();
+    n.scalar = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return n;
+}
+
 ParamValue to_param_value(const ParamSpec& spec, const json& v) {
   if (v.is_null()) return std::monostate{};
   switch (spec.type) {

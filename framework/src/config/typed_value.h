@@ -19,6 +19,9 @@ std::string to_typed_json(const ParamSpec& spec, const ConfigNode& node, nlohman
 nlohmann::json default_json(const ParamSpec& spec);
 // Untyped conversion by YAML's core schema (for free-form blocks such as sweep.parameters).
 nlohmann::json infer_json(const ConfigNode& node);
+// The inverse of infer_json: a JSON tree (a stored resolved config) as a config tree; strings come back
+// quoted so that "3" stays a string. Every node gets `origin`.
+ConfigNode node_from_json(const nlohmann::json& value, const Origin& origin);
 // A resolved value to the variant a plugin receives.
 ParamValue to_param_value(const ParamSpec& spec, const nlohmann::json& value);
 // The JSON pointer of a dotted key ("model.dim" -> /model/dim).

@@ -98,6 +98,17 @@ void ResultsDb::start_run(std::int64_t run_id) {
   tx.commit();
 }
 
+void ResultsDb::attach_process(std::int64_t run_id) {
+  Transaction tx(db_);
+  db_.prepare("UPDATE runs SET status = 'running', host = ?, pid = ?, heartbeat = ? WHERE id = ?")
+      .bind(1, host_name())
+      .bind(2, static_cast<std::int64_t>(getpid()))
+      .bind(3, now_seconds())
+      .bind(4, run_id)
+      .run();
+  tx.commit();
+}
+
 void ResultsDb::heartbeat(std::int64_t run_id) {
   Transaction tx(db_);
   db_.prepare("UPDATE runs SET heartbeat = ? WHERE id = ?").bind(1, now_seconds()).bind(2, run_id).run();

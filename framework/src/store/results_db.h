@@ -40,6 +40,8 @@ class ResultsDb {
   // running: attempt + 1, host, pid, started_at, heartbeat = now.
   void start_run(std::int64_t run_id);
   void heartbeat(std::int64_t run_id);
+  // The calling process now runs this (already claimed) trial: status running, its pid and host, heartbeat.
+  void attach_process(std::int64_t run_id);
   // completed / failed / interrupted, with an error message for failed ones.
   void finish_run(std::int64_t run_id, const std::string& status, const std::string& error = "",
                   const std::string& stderr_tail = "");

@@ -170,7 +170,10 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
   auto random_seed = sweep_setting(sweep, "random_seed").get<std::int64_t>();
   nlohmann::json name = sweep_setting(sweep, "name");
   const ConfigNode* exp_name = root.find_path({"experiment", "name"});
+  // Without sweep.name, a sweep is the experiment with the command line's overrides: running the same command
+  // again is the same sweep (a resume); other overrides make another sweep of the same experiment.
   plan.name = name.is_string() ? name.get<std::string>() : exp_name && exp_name->is_scalar() ? exp_name->scalar : "default";
+  if (!name.is_string() && !cli_overrides.empty()) plan.name += " " + text::join(cli_overrides, " ");
 
   // Block axes: lists (grid or random choice) and ranges (random only), in file order.
   std::vector<Axis> lists;

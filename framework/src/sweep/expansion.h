@@ -32,7 +32,7 @@ struct TrialSpec {
 
 struct SweepPlan {
   std::string file;
-  std::string name;                    // sweep.name, else experiment.name
+  std::string name;                    // sweep.name, else experiment.name plus the command-line overrides
   std::vector<TrialSpec> trials;
   nlohmann::json spec;                 // the expanded axes, for the sweeps table
 };

@@ -43,7 +43,7 @@ TEST(SweepExpansion, GridTimesBundlesTimesCliAxesTimesSeeds) {
                                              "      - {router.offset: 2, router.mode: fixed}\n"
                                              "  seeds: [0, 1]\n");
   auto plan = expand_sweep(file, {"tasks.add.n_train=8,16"});
-  EXPECT_EQ(plan.name, "sw");
+  EXPECT_EQ(plan.name, "sw tasks.add.n_train=8,16");  // the experiment with the command line's overrides
   ASSERT_EQ(plan.trials.size(), 16u);
   EXPECT_EQ(plan.trials[0].name, "train.lr=0.001 variant=a tasks.add.n_train=8 seed=0");
   EXPECT_EQ(plan.trials[1].name, "train.lr=0.001 variant=a tasks.add.n_train=8 seed=1");
@@ -66,9 +66,13 @@ TEST(SweepExpansion, GridTimesBundlesTimesCliAxesTimesSeeds) {
 
 TEST(SweepExpansion, NoSweepIsOneTrialNamedAfterTheExperiment) {
   test::TempDir dir;
-  auto plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4"});
+  auto plan = expand_sweep(dir.write("one.yaml", kBase), {});
   ASSERT_EQ(plan.trials.size(), 1u);
   EXPECT_EQ(plan.trials[0].name, "sw");
+  plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4"});
+  EXPECT_EQ(plan.trials[0].name, "sw seed=4");
+  plan = expand_sweep(dir.write("named.yaml", kBase + "sweep: {name: mine}\n"), {"seed=4"});
+  EXPECT_EQ(plan.name, "mine");
 }
 
 TEST(SweepExpansion, RandomDrawsAreReproducibleAndInRange) {

@@ -1,0 +1,32 @@
+// A running trial's heartbeat: a background thread with its own database connection refreshes
+// runs.heartbeat every few seconds, whatever the training loop is doing (a long evaluation included). A
+// worker that finds a `running` trial with a stale heartbeat knows its process is gone and re-queues it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace remix::sweep {
+
+class Heartbeat {
+ public:
+  Heartbeat(std::string db_path, std::int64_t run_id, double interval_seconds);
+  ~Heartbeat();
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+ private:
+  void loop();
+  std::string db_path_;
+  std::int64_t run_id_;
+  double interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace remix::sweep

@@ -1,0 +1,85 @@
+// The claim-and-run loop of a sweep worker (see worker.h).
+#include "sweep/worker.h"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <unistd.h>
+
+#include <csignal>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "store/results_db.h"
+#include "sweep/trial_process.h"
+#include "train/interrupt.h"
+
+namespace remix::sweep {
+
+namespace {
+
+// A trial process that died without recording its end: a crash fails the trial; a kill (by a user, the OOM
+// killer or a scheduler) leaves it interrupted, so re-running the sweep resumes it from its checkpoint.
+void record_unfinished(store::ResultsDb& db, const TrialProcess& p) {
+  auto run = db.run(p.run_id());
+  if (!run || run->status != "running") return;  // the trial recorded its own end
+  int s = p.exit_status();
+  bool killed = s == -SIGKILL || s == -SIGTERM || s == -SIGINT || s == 128 + SIGTERM || s == 128 + SIGINT;
+  db.finish_run(p.run_id(), killed ? "interrupted" : "failed", "trial process " + describe_exit(s), p.stderr_tail());
+}
+
+}  // namespace
+
+WorkerSummary run_worker(const WorkerOptions& o) {
+  store::ResultsDb db(o.db_path);
+  TrialQueue queue(db);
+  std::string program = boost::dll::program_location().string();
+  train::InterruptGuard interrupt;
+  WorkerSummary summary;
+  std::vector<std::unique_ptr<TrialProcess>> running;
+  std::set<std::int64_t> attempted;  // a trial that failed or was stopped is not retried by the same worker
+  bool forwarded = false;
+  if (o.retry_failed) {
+    int n = queue.requeue_failed(o.sweep_id, o.shard);
+    if (n) log::info("retrying {} failed trial{}", n, n == 1 ? "" : "s");
+  }
+  for (;;) {
+    int sig = train::InterruptGuard::pending();
+    if (sig && !forwarded) {  // stop claiming; let the running trials checkpoint and end
+      summary.signal = sig;
+      for (auto& p : running) p->signal(SIGTERM);
+      forwarded = true;
+    }
+    while (!sig && static_cast<int>(running.size()) < o.jobs) {
+      auto trial = queue.claim(o.sweep_id, o.shard, o.stale_seconds, attempted);
+      if (!trial) break;
+      attempted.insert(trial->run_id);
+      log::info("trial {} ({}), attempt {}", trial->name, trial->run_key.substr(0, 12), trial->attempt);
+      std::vector<std::string> args = {"trial", "--db", o.db_path, "--run-id", std::to_string(trial->run_id)};
+      args.insert(args.end(), o.trial_args.begin(), o.trial_args.end());
+      running.push_back(std::make_unique<TrialProcess>(program, args, o.jobs > 1 ? trial->name : "", trial->run_id));
+    }
+    if (running.empty()) break;
+    for (auto it = running.begin(); it != running.end();) {
+      if ((*it)->poll(running.size() == 1 ? 200 : 50)) {
+        ++it;
+        continue;
+      }
+      record_unfinished(db, **it);
+      auto run = db.run((*it)->run_id());
+      std::string status = run ? run->status : "?";
+      if (status == "completed") ++summary.completed;
+      else if (status == "interrupted") ++summary.interrupted;
+      else ++summary.failed;
+      if (status != "completed") {
+        summary.last_exit_code = (*it)->exit_status() < 0 ? 128 - (*it)->exit_status() : (*it)->exit_status();
+        log::warn("trial {} {}: {}", run ? run->name : "?", status, run ? run->error : "");
+      }
+      it = running.erase(it);
+    }
+  }
+  return summary;
+}
+
+}  // namespace remix::sweep

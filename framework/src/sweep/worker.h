@@ -1,0 +1,32 @@
+// A sweep worker: claims trials of one sweep from the results database and runs each in its own child
+// process, up to `jobs` at a time, until none is left. `remix run` is a worker on the sweep it just
+// registered; `remix worker` (and each task of a Slurm array) is one on a sweep registered earlier.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sweep/trial_queue.h"
+
+namespace remix::sweep {
+
+struct WorkerOptions {
+  std::string db_path;
+  std::int64_t sweep_id = 0;
+  Shard shard;
+  int jobs = 1;
+  double stale_seconds = 120;
+  bool retry_failed = false;
+  std::vector<std::string> trial_args;  // extra arguments of each `remix trial` (plugin paths, verbosity)
+};
+
+struct WorkerSummary {
+  int completed = 0, failed = 0, interrupted = 0;
+  int signal = 0;          // the signal that stopped the worker, if any
+  int last_exit_code = 0;  // of the last trial that did not complete (0 if all did)
+};
+
+WorkerSummary run_worker(const WorkerOptions& options);
+
+}  // namespace remix::sweep

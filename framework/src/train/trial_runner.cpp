@@ -1,0 +1,79 @@
+// The trial process (see trial_runner.h).
+#include "train/trial_runner.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "common/sha256.h"
+#include "config/resolved_config.h"
+#include "plugin/library.h"
+#include "plugin/registry.h"
+#include "remix/errors.h"
+#include "store/provenance.h"
+#include "store/results_db.h"
+#include "sweep/heartbeat.h"
+#include "train/interrupt.h"
+#include "train/trial.h"
+
+namespace remix::train {
+
+namespace {
+
+// Provenance of the plugins a trial uses: name, version, library path and its sha256.
+std::map<std::string, std::string> plugin_tags(const config::ResolvedConfig& cfg) {
+  std::map<std::string, std::string> tags;
+  std::vector<std::string> blocks{"router"};
+  for (const auto& t : cfg.task_names()) blocks.push_back("tasks." + t);
+  for (const auto& block : blocks) {
+    const auto& p = cfg.plugin(block);
+    tags["plugin." + block + ".name"] = p.name;
+    tags["plugin." + block + ".version"] = p.version;
+    tags["plugin." + block + ".path"] = p.path;
+    tags["plugin." + block + ".sha256"] = sha256_file_hex(p.path);
+  }
+  return tags;
+}
+
+}  // namespace
+
+int run_trial(const TrialRequest& request) {
+  // If the worker that started us dies, end like an interrupted trial (checkpoint, `interrupted`).
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  InterruptGuard interrupt;
+  store::ResultsDb db(request.db_path);
+  auto run = db.run(request.run_id);
+  if (!run) throw UserError(fmt::format("{}: no run with id {}", request.db_path, request.run_id));
+  db.attach_process(request.run_id);
+  log::info("trial {}: starting (attempt {}, pid {})", run->name, run->attempt, getpid());
+  sweep::Heartbeat heartbeat(request.db_path, request.run_id, 5.0);
+  try {
+    auto cfg = config::resolve_json(nlohmann::json::parse(run->config),
+                                    fmt::format("{} run {}", request.db_path, request.run_id),
+                                    plugin::schema_lookup(request.plugin_paths));
+    auto tags = store::provenance_tags();
+    tags.merge(plugin_tags(cfg));
+    db.record_tags(request.run_id, tags);
+    TrialOutcome outcome = execute_trial(cfg, db, request.run_id);
+    db.finish_run(request.run_id, "completed");
+    log::info("trial {} completed: {}", run->name, outcome.summary);
+    return 0;
+  } catch (const Interrupted& i) {
+    db.finish_run(request.run_id, "interrupted", fmt::format("interrupted by signal {} ({})", i.signal, strsignal(i.signal)));
+    return 128 + i.signal;
+  } catch (const UserError& e) {
+    db.finish_run(request.run_id, "failed", e.what());
+    log::warn("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    db.finish_run(request.run_id, "failed", std::string("internal error: ") + e.what());
+    log::warn("internal error: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace remix::train
