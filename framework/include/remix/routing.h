@@ -23,10 +23,13 @@ inline torch::Tensor topk_lower_index(const torch::Tensor& scores, std::int64_t 
 // default generator, so torch::manual_seed makes it reproducible.
 inline torch::Tensor gumbel_topk(const torch::Tensor& logits, std::int64_t k) {
   // Uniforms in double so the Gumbel tails are not cut at float32's 2^-24 granularity.
-  auto u = torch::rand(logits.sizes(), logits.options().dtype(torch::kDouble))
-               .clamp_(std::numeric_limits<double>::min(), 1.0);
-  auto gumbel = -torch::log(-torch::log(u));
-  return std::get<1>((logits.detach().to(torch::kDouble) + gumbel).topk(k, -1));
+  auto gumbel = torch::rand(logits.sizes(), logits.options().dtype(torch::kDouble))
+                    .clamp_min_(std::numeric_limits<double>::min())
+                    .log_()
+                    .neg_()
+                    .log_()
+                    .neg_();  // -log(-log(u)), in place
+  return std::get<1>(gumbel.add_(logits.detach()).topk(k, -1));
 }
 
 // log Q(e_1..e_k) = Σ_j [ z_{e_j} − logsumexp(z over the experts not drawn before j) ]: the log probability
