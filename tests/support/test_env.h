@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,5 +71,17 @@ class ChildProcess {
 };
 
 std::string read_file(const std::string& path);
+
+// The message of the `Error` that `fn` throws, or "<no Error>" when it throws none (so a test can check the
+// message with one EXPECT and still fail clearly when nothing was thrown).
+template <class Error>
+std::string error_message(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "<no error of the expected type>";
+}
 
 }  // namespace remix::test

@@ -3,7 +3,9 @@
 //
 // A router is a torch module (its parameters are registered with `register_module`/`register_parameter` and
 // trained by the host's optimizer). The host creates one router per routing site through the plugin's factory,
-// calls `route` once per forward, and records what it returns in the routing trace.
+// calls `route` once per forward, and records what it returns in the routing trace. Helpers that most routers
+// need (masked pooling, top-k with ties to the lower index, Gumbel-top-k, log Q of an ordered draw) are in
+// remix/routing.h.
 #pragma once
 
 #include <torch/torch.h>
@@ -18,32 +20,40 @@ namespace remix {
 
 // How a site's experts store their LoRA factors: n independent (A_i, B_i) pairs, or one A shared by n B heads.
 enum class ExpertLayout : std::uint32_t { Independent = 0, SharedA = 1 };
-// Where routers sit: one per transformer block's FFN shared by its adapted projections, or one per projection.
+// Where routers sit: one per transformer sub-block (attention, FFN) shared by its adapted projections, or one
+// per adapted projection.
 enum class RouterScope : std::uint32_t { Block = 0, Module = 1 };
 
 // What the host tells a router about the site it serves.
 struct RouterContext {
   std::string site;             // e.g. "layers.3.ffn" (block scope) or "layers.3.up" (module scope)
   std::int64_t input_dim = 0;   // D
-  std::int64_t num_experts = 0; // n
-  std::int64_t top_k = 0;       // k
-  std::int64_t rank = 0;        // r of each expert
-  double lora_alpha = 1.0;
+  std::int64_t num_experts = 0; // n  (adapter.num_experts)
+  std::int64_t top_k = 0;       // k  (adapter.top_k)
+  std::int64_t rank = 0;        // r of each expert (adapter.r)
+  double lora_alpha = 1.0;      // adapter.lora_alpha
 };
 
 struct RouteInput {
   torch::Tensor x;            // [B,T,D] the site input
-  torch::Tensor mask;         // [B,T] bool: valid (non-padding) tokens
-  torch::Tensor prompt_mask;  // [B,T] bool: prompt tokens (sequence-granularity routers pool over these)
-  bool training = false;      // train: sample / learned routing; eval: deterministic top-k
+  torch::Tensor mask;         // [B,T] bool: valid (non-padding) tokens; always set by the host
+  torch::Tensor prompt_mask;  // [B,T] bool: prompt tokens (a subset of mask); always set by the host
+  bool training = false;      // train: sample / learned routing; eval: deterministic routing
+  // Incremental generation. A full forward and the prompt (prefill) call of a generation have decoding =
+  // false; the later calls of that generation have decoding = true and x holds only the newest token(s).
+  // `state` is one tensor a router may keep per generation (e.g. a per-sequence selection made from the
+  // prompt): set it when decoding is false, read it when decoding is true. Null outside generation.
+  bool decoding = false;
+  torch::Tensor* state = nullptr;
 };
 
 struct RouteOutput {
-  torch::Tensor experts;   // [B,T,k] int64, the chosen experts in selection order
-  torch::Tensor weights;   // [B,T,k] the weight each chosen expert's LoRA output is scaled by
+  torch::Tensor experts;   // [B,T,k'] int64, the chosen experts in selection order (k' = top_k, or n if dense)
+  torch::Tensor weights;   // [B,T,k'] the weight each chosen expert's B·A·x is scaled by (all scaling included)
   torch::Tensor probs;     // [B,T,n] the router's full distribution q (for diagnostics)
-  torch::Tensor log_prob;  // [B] log Q of the sampled selection over valid tokens (policy-gradient routers)
+  torch::Tensor log_prob;  // [B] log Q of the sampled selections over valid tokens (policy-gradient routers)
   torch::Tensor aux_loss;  // scalar auxiliary loss, or undefined
+  torch::Tensor num_decisions;  // [B] how many sampled decisions log_prob sums (policy-gradient routers)
 };
 
 class Router : public torch::nn::Module {

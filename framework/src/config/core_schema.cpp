@@ -57,8 +57,10 @@ const std::vector<ParamSpec> kCore = {
         .one_of("q|k|v|o|gate|up|down"),
     param("adapter.num_experts", T::Int, "8", "experts per adapted projection (n)").range(1, 1024),
     param("adapter.top_k", T::Int, "2", "experts active per token (k)").range(1, 1024),
-    param("adapter.router_scope", T::Choice, "block", "one router per block's FFN, or per adapted projection")
-        .one_of("block|module"),
+    param("adapter.router_scope", T::Choice, "auto",
+          "one router per sub-block (attention, FFN) or per adapted projection; auto takes what the router needs, "
+          "else block")
+        .one_of("auto|block|module"),
     param("adapter.layout", T::Choice, "auto", "expert bank layout; auto takes what the router needs")
         .one_of("auto|independent|shared_a"),
 

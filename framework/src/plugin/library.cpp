@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/sha256.h"
+#include "config/typed_value.h"
 #include "remix/errors.h"
 
 namespace remix::plugin {
@@ -95,6 +96,22 @@ std::shared_ptr<Router> PluginLibrary::create_router(const Params& params, const
   Router* r = call_factory(*this, [&] { return descriptor_->create_router(params, context); });
   auto keep_loaded = shared_from_this();
   return std::shared_ptr<Router>(r, [keep_loaded](Router* p) { delete p; });
+}
+
+Params PluginLibrary::default_params() const {
+  Params p;
+  for (std::uint32_t i = 0; i < descriptor_->params.count; ++i) {
+    const auto& spec = descriptor_->params.specs[i];
+    if (spec.default_value) p.set(spec.name, config::to_param_value(spec, config::default_json(spec)));
+  }
+  return p;
+}
+
+std::function<std::shared_ptr<Router>(const RouterContext&)> PluginLibrary::router_factory(Params params) const {
+  auto self = shared_from_this();
+  return [self, params = std::move(params)](const RouterContext& context) {
+    return self->create_router(params, context);
+  };
 }
 
 std::shared_ptr<Task> PluginLibrary::create_task(const Params& params, const TaskContext& context) const {

@@ -5,6 +5,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,10 @@ class PluginLibrary : public std::enable_shared_from_this<PluginLibrary> {
   // Instantiate through the plugin's factory; a throwing factory becomes a PluginError naming the plugin.
   std::shared_ptr<Router> create_router(const Params& params, const RouterContext& context) const;
   std::shared_ptr<Task> create_task(const Params& params, const TaskContext& context) const;
+  // The plugin's parameters at their schema defaults (what a config block naming only the plugin resolves to).
+  Params default_params() const;
+  // create_router with fixed parameters, as the callback adapter::attach_mixture takes (one router per site).
+  std::function<std::shared_ptr<Router>(const RouterContext&)> router_factory(Params params) const;
 
  private:
   PluginLibrary() = default;

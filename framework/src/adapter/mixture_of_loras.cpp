@@ -1,0 +1,165 @@
+// Attaching a Mixture-of-LoRAs to a transformer and running it (see mixture_of_loras.h).
+#include "adapter/mixture_of_loras.h"
+
+#include <fmt/format.h>
+
+#include "remix/errors.h"
+
+namespace remix::adapter {
+
+using model::Projection;
+
+// --- one adapted projection ---
+
+MixtureOfLorasImpl::MixtureOfLorasImpl(const ExpertBankOptions& bank_options, double dropout) : dropout_p_(dropout) {
+  bank = register_module("bank", ExpertBank(bank_options));
+  dropout_ = register_module("dropout", torch::nn::Dropout(dropout));
+}
+
+torch::Tensor MixtureOfLorasImpl::forward(const torch::Tensor& x, const torch::Tensor& base_weight,
+                                          const torch::Tensor& weights) {
+  const auto& o = bank->options();
+  auto out_shape = x.sizes().vec();
+  out_shape.back() = o.out();
+  auto rows = x.reshape({-1, o.in()});
+  // PEFT drops out the LoRA input only; without dropout both paths share x (and one gradient buffer).
+  auto lora_rows = dropout_p_ > 0 ? dropout_->forward(rows) : rows;
+  return bank->forward(rows, lora_rows, base_weight, weights).view(out_shape);
+}
+
+// --- one sub-block ---
+
+MixtureBlockImpl::MixtureBlockImpl(std::map<Projection, MixtureOfLoras> adapted,
+                                   std::map<std::optional<Projection>, RoutingSite> sites)
+    : adapted_(std::move(adapted)), sites_(std::move(sites)) {
+  for (auto& [p, m] : adapted_) register_module(model::projection_name(p), m);
+  for (auto& [p, s] : sites_) register_module(p ? fmt::format("site_{}", model::projection_name(*p)) : "site", s);
+}
+
+void MixtureBlockImpl::begin(const torch::Tensor& x, const model::RoutingContext& ctx) {
+  auto block_site = sites_.find(std::nullopt);
+  if (block_site != sites_.end()) block_weights_ = block_site->second->route(x, ctx);
+}
+
+torch::Tensor MixtureBlockImpl::apply(Projection p, const torch::Tensor& in, torch::nn::Linear& base,
+                                      const model::RoutingContext& ctx) {
+  auto module = adapted_.find(p);
+  if (module == adapted_.end()) return base->forward(in);
+  auto own_site = sites_.find(p);
+  auto weights = own_site != sites_.end() ? own_site->second->route(in, ctx) : block_weights_;
+  return module->second->forward(in, base->weight, weights);
+}
+
+// --- attaching ---
+
+std::vector<torch::Tensor> AttachedMixture::adapter_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& m : modules) {
+    out.push_back(m->bank->A);
+    out.push_back(m->bank->B);
+  }
+  return out;
+}
+
+std::vector<torch::Tensor> AttachedMixture::router_parameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& s : sites)
+    for (const auto& p : s->router().parameters()) out.push_back(p);
+  return out;
+}
+
+namespace {
+
+// Input and output width of each projection of a model.
+std::pair<std::int64_t, std::int64_t> projection_shape(const model::TransformerOptions& o, Projection p) {
+  const auto attn = o.n_heads() * o.head_dim();
+  switch (p) {
+    case Projection::Q:
+      return {o.dim(), attn};
+    case Projection::K:
+    case Projection::V:
+      return {o.dim(), o.kv_dim()};
+    case Projection::O:
+      return {attn, o.dim()};
+    case Projection::Gate:
+    case Projection::Up:
+      return {o.dim(), o.ffn_dim()};
+    case Projection::Down:
+      return {o.ffn_dim(), o.dim()};
+  }
+  throw std::logic_error("unknown projection");
+}
+
+// The config's choice, or what the router needs, or the default; ConfigError when the two disagree.
+template <class T>
+T resolve_requirement(const std::optional<T>& configured, const std::optional<T>& required, T fallback, const char* key,
+                      const std::string& router, const char* (*name)(T)) {
+  if (configured && required && *configured != *required)
+    throw ConfigError(fmt::format("{}: is {}, but router plugin '{}' needs {}; set {} to {} or auto", key,
+                                  name(*configured), router, name(*required), key, name(*required)));
+  return configured ? *configured : required ? *required : fallback;
+}
+
+}  // namespace
+
+AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterFactory& make_router) {
+  options.validate();
+  const auto& mo = model->options();
+  const char* sub_blocks[] = {"attn", "ffn"};
+  auto in_sub_block = [](Projection p, int sub) { return model::is_attention(p) == (sub == 0); };
+  bool any_attention = false;
+  for (auto p : options.targets()) any_attention |= model::is_attention(p);
+
+  auto create = [&](const RouterContext& ctx) {
+    auto router = make_router(ctx);
+    if (!router)
+      throw PluginError(fmt::format("router plugin '{}' made no router for site {}", options.router_name(), ctx.site));
+    return router;
+  };
+
+  AttachedMixture attached;
+  {
+    auto probe = create(options.router_context(fmt::format("layers.0.{}", any_attention ? "attn" : "ffn"), mo.dim()));
+    options.scope(resolve_requirement(options.scope(), probe->required_scope(), RouterScope::Block,
+                                      "adapter.router_scope", options.router_name(), scope_name));
+    options.layout(resolve_requirement(options.layout(), probe->required_layout(), ExpertLayout::Independent,
+                                       "adapter.layout", options.router_name(), layout_name));
+    attached.needs_policy_gradient = probe->needs_policy_gradient();
+  }
+  attached.options = options;
+  model->freeze_base();
+
+  for (std::size_t layer = 0; layer < model->num_blocks(); ++layer) {
+    auto& block = model->block(layer);
+    for (int sub = 0; sub < 2; ++sub) {
+      std::map<Projection, MixtureOfLoras> adapted;
+      std::map<std::optional<Projection>, RoutingSite> sites;
+      for (auto p : options.targets()) {
+        if (!in_sub_block(p, sub)) continue;
+        auto [in, out] = projection_shape(mo, p);
+        adapted.emplace(
+            p, MixtureOfLoras(ExpertBankOptions(in, out, options.num_experts(), options.r()).layout(*options.layout()),
+                              options.lora_dropout()));
+        if (*options.scope() == RouterScope::Module) {
+          auto ctx = options.router_context(fmt::format("layers.{}.{}", layer, model::projection_name(p)), in);
+          sites.emplace(p, RoutingSite(ctx, create(ctx), options.router_name()));
+        }
+      }
+      if (adapted.empty()) continue;
+      if (*options.scope() == RouterScope::Block) {
+        auto ctx = options.router_context(fmt::format("layers.{}.{}", layer, sub_blocks[sub]), mo.dim());
+        sites.emplace(std::nullopt, RoutingSite(ctx, create(ctx), options.router_name()));
+      }
+      for (auto& [p, m] : adapted) attached.modules.push_back(m);
+      for (auto& [p, s] : sites) attached.sites.push_back(s);
+      auto mixture = std::make_shared<MixtureBlockImpl>(std::move(adapted), std::move(sites));
+      if (sub == 0)
+        block.attn->set_adapter(mixture);
+      else
+        block.ffn->set_adapter(mixture);
+    }
+  }
+  return attached;
+}
+
+}  // namespace remix::adapter

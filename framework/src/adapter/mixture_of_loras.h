@@ -1,0 +1,80 @@
+// The Mixture-of-LoRAs attached to a frozen transformer (DESIGN §4): per adapted projection a MixtureOfLoras
+// (its expert bank and LoRA dropout), per sub-block (attention or FFN of a layer) a MixtureBlock that owns the
+// routing sites and plugs into the transformer's adapter slot.
+//
+// Routing sites. Scope `block`: one router per sub-block that has adapted projections, on the sub-block's
+// input after its RMSNorm, shared by those projections: "layers.i.ffn" for gate/up/down (the MixLoRA / ReMix
+// placement) and "layers.i.attn" for q/k/v/o (the attention block's input feeds q, k and v; o shares the
+// same per-token decision). Scope `module`: one router per adapted projection, on that projection's input
+// ("layers.i.up", ...; HydraLoRA placement).
+//
+// Routers come from a factory callback, so this code never touches the plugin loader; the host passes
+// `[lib, params](const RouterContext& c) { return lib->create_router(params, c); }`.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "adapter/expert_bank.h"
+#include "adapter/mixture_options.h"
+#include "adapter/routing_site.h"
+#include "model/transformer.h"
+
+namespace remix::adapter {
+
+using RouterFactory = std::function<std::shared_ptr<Router>(const RouterContext&)>;
+
+// One adapted projection: y = W x + Σ_e M[:,e] · B_e A_e dropout(x), W the frozen base weight.
+class MixtureOfLorasImpl : public torch::nn::Module {
+ public:
+  MixtureOfLorasImpl(const ExpertBankOptions& bank, double dropout);
+  // x [..., in], dense expert weights M [N, n] with N = x.numel() / in -> [..., out].
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& base_weight, const torch::Tensor& weights);
+  ExpertBank bank{nullptr};
+
+ private:
+  torch::nn::Dropout dropout_{nullptr};
+  double dropout_p_;
+};
+TORCH_MODULE(MixtureOfLoras);
+
+class MixtureBlockImpl : public model::SubBlockAdapter {
+ public:
+  // `adapted` maps each adapted projection of this sub-block to its module; `sites` holds one site (block
+  // scope, keyed by nullopt) or one per projection (module scope).
+  MixtureBlockImpl(std::map<model::Projection, MixtureOfLoras> adapted,
+                   std::map<std::optional<model::Projection>, RoutingSite> sites);
+  void begin(const torch::Tensor& x, const model::RoutingContext& ctx) override;
+  torch::Tensor apply(model::Projection p, const torch::Tensor& in, torch::nn::Linear& base,
+                      const model::RoutingContext& ctx) override;
+
+ private:
+  std::map<model::Projection, MixtureOfLoras> adapted_;
+  std::map<std::optional<model::Projection>, RoutingSite> sites_;
+  torch::Tensor block_weights_;  // this forward's block-scope decision
+};
+
+// What attach_mixture returns: the options as resolved (scope, layout), the sites and adapted projections
+// (all registered inside the model), and the trainer's parameter groups.
+struct AttachedMixture {
+  MixtureOptions options;
+  std::vector<RoutingSite> sites;
+  std::vector<MixtureOfLoras> modules;
+  bool needs_policy_gradient = false;
+
+  // The LoRA factors (A, B) of every expert bank.
+  std::vector<torch::Tensor> adapter_parameters() const;
+  // The routers' parameters (own learning rate, DESIGN §4); empty for parameter-free routers.
+  std::vector<torch::Tensor> router_parameters() const;
+};
+
+// Freezes the model's base parameters and attaches a mixture to every sub-block with a target projection.
+// A probe router (for site "layers.0.<first adapted sub-block>") says which scope and layout it requires;
+// ConfigError naming adapter.router_scope / adapter.layout when the options contradict it.
+AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterFactory& make_router);
+
+}  // namespace remix::adapter

@@ -1,0 +1,39 @@
+// One routing site: the router a plugin made for it, called on the site's input once per forward. The site
+// fills in what the router is owed (valid and prompt masks, the generation state), checks what it returns
+// (shapes, dtypes, a log_prob from a policy-gradient router in training), records the decision in the trace
+// and turns it into the dense per-token expert weights [B·T, n] the expert banks consume.
+//
+// Anything a router throws, or a malformed output, becomes a PluginError naming the router plugin and the
+// site (DESIGN §3: exceptions inside plugin methods are caught on the host side).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "model/adapter_slot.h"
+#include "remix/router.h"
+
+namespace remix::adapter {
+
+class RoutingSiteImpl : public torch::nn::Module {
+ public:
+  RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name);
+
+  // x [B,T,D] -> dense expert weights [B·T, n].
+  torch::Tensor route(const torch::Tensor& x, const model::RoutingContext& ctx);
+
+  const RouterContext& context() const { return context_; }
+  Router& router() const { return *router_; }
+
+ private:
+  RouteOutput checked(RouteOutput out, const torch::Tensor& x, const model::RoutingContext& ctx) const;
+  [[noreturn]] void fail(const std::string& what) const;
+  RouterContext context_;
+  std::shared_ptr<Router> router_;
+  std::string plugin_name_;
+};
+TORCH_MODULE(RoutingSite);
+
+}  // namespace remix::adapter

@@ -1,0 +1,45 @@
+// The routing trace: every routing site's decision during a forward (DESIGN §1, §4), collected for the trainer
+// (the per-sequence log Q summed over sites for RLOO, the auxiliary losses) and for the diagnostics of §5.
+// Pass one in model::RoutingContext::trace; sites append to it as the forward runs.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace remix::adapter {
+
+struct SiteDecision {
+  std::string site;  // "layers.3.ffn", "layers.3.up", ...
+  std::int64_t num_experts = 0;
+  bool sampled = false;         // the router drew this decision at random (it returned a log_prob)
+  torch::Tensor valid;          // [B,T] bool: the tokens the diagnostics count
+  torch::Tensor experts;        // [B,T,k'] int64
+  torch::Tensor weights;        // [B,T,k']
+  torch::Tensor probs;          // [B,T,n]
+  torch::Tensor log_prob;       // [B] or undefined
+  torch::Tensor aux_loss;       // scalar or undefined
+  torch::Tensor num_decisions;  // [B] or undefined
+};
+
+class RoutingTrace {
+ public:
+  void record(SiteDecision decision) { decisions_.push_back(std::move(decision)); }
+  const std::vector<SiteDecision>& decisions() const { return decisions_; }
+  bool empty() const { return decisions_.empty(); }
+  void clear() { decisions_.clear(); }
+
+  // Σ over sites of log Q per sequence, [B]: the policy-gradient term's log-probability. Undefined when no
+  // site sampled (eval routing, or a router without a policy-gradient path).
+  torch::Tensor log_prob() const;
+  // Σ over sites of the sampled decisions behind log_prob, [B]; undefined when no site sampled.
+  torch::Tensor num_decisions() const;
+  // The mean of the auxiliary losses over the sites that report one; a zero scalar when none does.
+  torch::Tensor aux_loss() const;
+
+ private:
+  std::vector<SiteDecision> decisions_;
+};
+
+}  // namespace remix::adapter

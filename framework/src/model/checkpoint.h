@@ -1,0 +1,29 @@
+// remix's own checkpoint format (`base.source: checkpoint`, and the trainer's checkpoints): one file written
+// with torch::pickle_save (the zip format of torch.save, so Python's torch.load reads it too) holding the tuple
+// (meta JSON text, {parameter or buffer name: tensor}). The meta JSON is
+// {"format": "remix-checkpoint", "version": 1, "config": <the resolved config, or the part that matters>}.
+//
+// Loading compares the embedded config with the one asked for, key by key, and refuses any difference with a
+// DataError naming the file and every differing dotted key with both values; then every tensor the module
+// has must be in the file with the same shape.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace remix::model {
+
+void save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config);
+// The embedded config; DataError naming the file when it is not a remix checkpoint.
+nlohmann::json read_checkpoint_config(const std::string& path);
+// Checks every leaf of `expected` against the embedded config, then loads the tensors into `module`.
+void load_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& expected);
+
+// "dotted.key: checkpoint X, asked for Y" for every leaf of `expected` that `actual` lacks or holds otherwise.
+std::vector<std::string> config_differences(const nlohmann::json& actual, const nlohmann::json& expected);
+
+}  // namespace remix::model

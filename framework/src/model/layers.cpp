@@ -1,0 +1,147 @@
+// The decoder's building blocks (see layers.h).
+#include "model/layers.h"
+
+#include <cmath>
+
+namespace remix::model {
+
+namespace {
+
+torch::nn::Linear linear(std::int64_t in, std::int64_t out) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+}
+
+}  // namespace
+
+const char* projection_name(Projection p) {
+  static const char* names[] = {"q", "k", "v", "o", "gate", "up", "down"};
+  return names[static_cast<int>(p)];
+}
+
+std::optional<Projection> parse_projection(const std::string& name) {
+  for (auto p : kAllProjections)
+    if (name == projection_name(p)) return p;
+  return std::nullopt;
+}
+
+torch::Tensor project_through(const std::shared_ptr<SubBlockAdapter>& adapter, Projection p, torch::nn::Linear& lin,
+                              const torch::Tensor& x, const RoutingContext& ctx) {
+  return adapter ? adapter->apply(p, x, lin, ctx) : lin->forward(x);
+}
+
+// --- RMSNorm ---
+
+RMSNormImpl::RMSNormImpl(std::int64_t dim, double eps) : eps_(eps) {
+  weight = register_parameter("weight", torch::ones({dim}));
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  return x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps_) * weight;
+}
+
+// --- rotary embedding ---
+
+RotaryEmbedding::RotaryEmbedding(std::int64_t head_dim, std::int64_t max_seq_len, double theta) {
+  // llama2.c: the pair (2i, 2i+1) of each head turns at frequency theta^(-2i/head_dim).
+  auto pair = torch::arange(0, head_dim, 2, torch::kDouble);
+  auto freq = torch::pow(theta, -pair / static_cast<double>(head_dim));
+  auto angle = torch::arange(max_seq_len, torch::kDouble).unsqueeze(1) * freq.unsqueeze(0);
+  cos_ = angle.cos().to(torch::kFloat);
+  sin_ = angle.sin().to(torch::kFloat);
+}
+
+std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::at(const torch::Tensor& positions) {
+  if (cos_.device() != positions.device()) {
+    cos_ = cos_.to(positions.device());
+    sin_ = sin_.to(positions.device());
+  }
+  auto flat = positions.reshape({-1});
+  auto shape = std::vector<std::int64_t>{positions.size(0), positions.size(1), 1, cos_.size(1)};
+  return {cos_.index_select(0, flat).view(shape), sin_.index_select(0, flat).view(shape)};
+}
+
+torch::Tensor RotaryEmbedding::rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto pairs = x.unflatten(-1, {-1, 2});
+  auto x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
+  return torch::stack({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1).flatten(-2);
+}
+
+// --- attention ---
+
+AttentionImpl::AttentionImpl(const TransformerOptions& opt)
+    : n_heads_(opt.n_heads()), n_kv_heads_(opt.n_kv_heads()), head_dim_(opt.head_dim()) {
+  q = register_module("q", linear(opt.dim(), n_heads_ * head_dim_));
+  k = register_module("k", linear(opt.dim(), opt.kv_dim()));
+  v = register_module("v", linear(opt.dim(), opt.kv_dim()));
+  o = register_module("o", linear(n_heads_ * head_dim_, opt.dim()));
+}
+
+void AttentionImpl::set_adapter(std::shared_ptr<SubBlockAdapter> adapter) {
+  adapter_ = register_module("adapter", std::move(adapter));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const BlockInputs& in, LayerCache* cache) {
+  const auto& ctx = *in.routing;
+  const auto B = x.size(0), T = x.size(1);
+  const auto groups = n_heads_ / n_kv_heads_;
+  if (adapter_) adapter_->begin(x, ctx);
+  auto heads = [&](Projection p, torch::nn::Linear& lin, std::int64_t n) {
+    return project_through(adapter_, p, lin, x, ctx).view({B, T, n, head_dim_});
+  };
+  auto qh = RotaryEmbedding::rotate(heads(Projection::Q, q, n_heads_), in.cos, in.sin);
+  auto kh = RotaryEmbedding::rotate(heads(Projection::K, k, n_kv_heads_), in.cos, in.sin).transpose(1, 2);
+  auto vh = heads(Projection::V, v, n_kv_heads_).transpose(1, 2);
+  torch::Tensor keys = kh, values = vh;
+  if (cache) {
+    cache->k.narrow(2, in.start, T).copy_(kh);
+    cache->v.narrow(2, in.start, T).copy_(vh);
+    keys = cache->k.narrow(2, 0, in.start + T);
+    values = cache->v.narrow(2, 0, in.start + T);
+  }
+  const auto L = keys.size(2);
+  // Query head h reads key/value head h / groups (llama2.c): group the queries of one KV head together so the
+  // keys are never copied per query head.
+  auto qg = qh.view({B, T, n_kv_heads_, groups, head_dim_})
+                .permute({0, 2, 3, 1, 4})
+                .reshape({B, n_kv_heads_, groups * T, head_dim_});
+  auto scores = torch::matmul(qg, keys.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(head_dim_)));
+  scores = scores.view({B, n_kv_heads_, groups, T, L}).masked_fill(in.allowed.logical_not(), -INFINITY);
+  auto attn = torch::softmax(scores, -1).view({B, n_kv_heads_, groups * T, L});
+  auto out = torch::matmul(attn, values).view({B, n_kv_heads_, groups, T, head_dim_}).permute({0, 3, 1, 2, 4});
+  return project_through(adapter_, Projection::O, o, out.reshape({B, T, n_heads_ * head_dim_}), ctx);
+}
+
+// --- SwiGLU feed-forward ---
+
+FeedForwardImpl::FeedForwardImpl(const TransformerOptions& o) {
+  gate = register_module("gate", linear(o.dim(), o.ffn_dim()));
+  up = register_module("up", linear(o.dim(), o.ffn_dim()));
+  down = register_module("down", linear(o.ffn_dim(), o.dim()));
+}
+
+void FeedForwardImpl::set_adapter(std::shared_ptr<SubBlockAdapter> adapter) {
+  adapter_ = register_module("adapter", std::move(adapter));
+}
+
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x, const RoutingContext& ctx) {
+  if (adapter_) adapter_->begin(x, ctx);
+  auto h = torch::silu(project_through(adapter_, Projection::Gate, gate, x, ctx)) *
+           project_through(adapter_, Projection::Up, up, x, ctx);
+  return project_through(adapter_, Projection::Down, down, h, ctx);
+}
+
+// --- block ---
+
+TransformerBlockImpl::TransformerBlockImpl(const TransformerOptions& o) {
+  attn_norm = register_module("attn_norm", RMSNorm(o.dim(), o.norm_eps()));
+  attn = register_module("attn", Attention(o));
+  ffn_norm = register_module("ffn_norm", RMSNorm(o.dim(), o.norm_eps()));
+  ffn = register_module("ffn", FeedForward(o));
+}
+
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const BlockInputs& in, LayerCache* cache) {
+  auto h = x + attn->forward(attn_norm->forward(x), in, cache);
+  return h + ffn->forward(ffn_norm->forward(h), *in.routing);
+}
+
+}  // namespace remix::model
