@@ -24,6 +24,8 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, Action& action)
 void add_config_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_query_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_results_commands(CLI::App& app, const GlobalOptions& global, Action& action);  // results and runs
+void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& action);  // and the hidden `trial`
 
 }  // namespace remix::cli

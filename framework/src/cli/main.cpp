@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   cli::add_plugins_command(app, global, action);
   cli::add_query_command(app, global, action);
   cli::add_worker_command(app, global, action);
+  cli::add_results_commands(app, global, action);
+  cli::add_report_command(app, global, action);
 
   try {
     app.parse(argc, argv);

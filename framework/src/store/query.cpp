@@ -50,16 +50,19 @@ QueryResult query(const Database& db, const std::string& sql) {
   return result;
 }
 
-QueryResult query_readonly(const std::string& db_path, const std::string& sql) {
-  Database db(db_path, Database::Mode::ReadOnly);
-  // Any SQLite file can be queried; a remix database newer than this remix is refused.
-  int version = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").step()
-                    ? schema_version(db)
+std::unique_ptr<Database> open_readonly(const std::string& db_path) {
+  auto db = std::make_unique<Database>(db_path, Database::Mode::ReadOnly);
+  int version = db->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").step()
+                    ? schema_version(*db)
                     : 0;
   if (version > kSchemaVersion)
     throw StoreError(fmt::format("{}: database schema version {} is newer than this remix supports ({})", db_path,
                                  version, kSchemaVersion));
-  return query(db, sql);
+  return db;
+}
+
+QueryResult query_readonly(const std::string& db_path, const std::string& sql) {
+  return query(*open_readonly(db_path), sql);
 }
 
 }  // namespace remix::store

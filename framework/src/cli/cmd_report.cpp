@@ -1,0 +1,39 @@
+// `remix report DB [--sweep S] -o report.html`: the sweep's charts and table as one self-contained HTML file.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "common/atomic_file.h"
+#include "common/log.h"
+#include "report/html_report.h"
+#include "store/query.h"
+
+namespace remix::cli {
+
+namespace {
+
+struct ReportOptions {
+  std::string db, sweep, output = "report.html";
+};
+
+int write_report(const ReportOptions& o) {
+  auto db = store::open_readonly(o.db);
+  std::string html = report::render_report(*db, o.sweep);
+  write_file_atomically(o.output, html);
+  log::info("wrote {} ({} KiB)", o.output, html.size() / 1024);
+  return 0;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand("report", "write an HTML report (SVG charts, results table) of a sweep");
+  cmd->add_option("db", o->db, "results database")->required();
+  cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
+  cmd->add_option("-o,--output", o->output, "HTML file to write")->capture_default_str();
+  cmd->callback([o, &action] { action = [o] { return write_report(*o); }; });
+}
+
+}  // namespace remix::cli

@@ -1,0 +1,190 @@
+// Building the HTML report from the results database (see html_report.h).
+#include "report/html_report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "common/build_info.h"
+#include "common/text.h"
+#include "remix/errors.h"
+#include "report/results.h"
+#include "report/svg_chart.h"
+#include "report/table.h"
+
+namespace remix::report {
+
+namespace {
+
+// A run group: the trials that differ only by seed.
+struct Group {
+  std::string label;
+  std::vector<const TrialRecord*> trials;
+};
+
+std::vector<Group> group_trials(const std::vector<TrialRecord>& trials) {
+  auto keys = varying_keys(trials);
+  std::vector<Group> groups;
+  for (const auto& t : trials) {
+    std::vector<std::string> parts;
+    for (const auto& k : keys) parts.push_back(keys.size() == 1 ? t.params.at(k) : k + "=" + t.params.at(k));
+    std::string label = parts.empty() ? "all" : text::join(parts, " ");
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.label == label; });
+    if (it == groups.end()) groups.push_back({label, {&t}});
+    else it->trials.push_back(&t);
+  }
+  return groups;
+}
+
+// Mean over a group's runs of a metric's history, step by step.
+Series group_series(const store::Database& db, const Group& g, const std::string& key) {
+  std::map<std::int64_t, std::pair<double, int>> by_step;
+  auto st = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND value IS NOT NULL ORDER BY step");
+  for (const auto* t : g.trials) {
+    st.bind(1, t->run_id).bind(2, key);
+    while (st.step()) {
+      auto& acc = by_step[st.column_int(0)];
+      acc.first += st.column_double(1);
+      acc.second += 1;
+    }
+    st.reset();
+  }
+  Series s;
+  s.label = g.label;
+  for (const auto& [step, acc] : by_step) {
+    s.x.push_back(static_cast<double>(step));
+    s.y.push_back(acc.first / acc.second);
+  }
+  return s;
+}
+
+double mean_of(const Group& g, const std::string& metric) {
+  double sum = 0;
+  int n = 0;
+  for (const auto* t : g.trials) {
+    auto it = t->metrics.find(metric);
+    if (it != t->metrics.end() && std::isfinite(it->second)) sum += it->second, ++n;
+  }
+  return n ? sum / n : std::nan("");
+}
+
+// Per-site expert load of a group: metrics routing/<site>/load/<expert>.
+HeatMap load_map(const Group& g, int index) {
+  HeatMap h;
+  h.id = fmt::format("load-{}", index);
+  h.title = "expert load per routing site: " + g.label;
+  h.row_label = "site";
+  h.col_label = "expert";
+  std::set<std::string> metric_names;
+  for (const auto* t : g.trials)
+    for (const auto& [k, v] : t->metrics)
+      if (text::starts_with(k, "routing/") && k.find("/load/") != std::string::npos) metric_names.insert(k);
+  std::map<std::string, std::map<int, double>> cells;
+  int max_expert = -1;
+  for (const auto& k : metric_names) {
+    auto pos = k.find("/load/");
+    std::string site = k.substr(8, pos - 8);
+    int expert = std::stoi(k.substr(pos + 6));
+    cells[site][expert] = mean_of(g, k);
+    max_expert = std::max(max_expert, expert);
+  }
+  for (int e = 0; e <= max_expert; ++e) h.cols.push_back(std::to_string(e));
+  for (const auto& [site, experts] : cells) {
+    h.rows.push_back(site);
+    std::vector<double> row(static_cast<std::size_t>(max_expert + 1), std::nan(""));
+    for (const auto& [e, v] : experts) row[static_cast<std::size_t>(e)] = v;
+    h.values.push_back(row);
+  }
+  return h;
+}
+
+BarChart eval_bars(const std::vector<Group>& groups) {
+  BarChart c;
+  c.id = "eval";
+  c.title = "evaluation metrics (mean ± std over seeds)";
+  c.y_label = "score";
+  std::set<std::string> metrics;
+  for (const auto& g : groups)
+    for (const auto* t : g.trials)
+      for (const auto& [k, v] : t->metrics)
+        if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing") && !text::starts_with(k, "final/train"))
+          metrics.insert(k);
+  for (const auto& g : groups) c.bar_labels.push_back(g.label);
+  for (const auto& m : metrics) {
+    BarGroup bg;
+    bg.label = m.substr(6);
+    for (const auto& g : groups) {
+      auto a = aggregate(g.trials, m);
+      bg.mean.push_back(a.n ? a.mean : std::nan(""));
+      bg.err.push_back(a.n ? a.std : std::nan(""));
+    }
+    c.groups.push_back(std::move(bg));
+  }
+  return c;
+}
+
+std::string html_table(const Table& t) {
+  std::string s = "<table>\n<tr>";
+  for (const auto& c : t.columns) s += "<th>" + escape_xml(c) + "</th>";
+  s += "</tr>\n";
+  for (const auto& row : t.rows) {
+    s += "<tr>";
+    for (const auto& cell : row) s += "<td>" + escape_xml(cell_text(cell)) + "</td>";
+    s += "</tr>\n";
+  }
+  return s + "</table>\n";
+}
+
+}  // namespace
+
+std::string render_report(const store::Database& db, const std::string& sweep) {
+  auto trials = load_trials(db, sweep);
+  if (trials.empty()) throw UserError(fmt::format("{}: no trials to report{}", db.path(), sweep.empty() ? "" : " in sweep '" + sweep + "'"));
+  auto groups = group_trials(trials);
+
+  LineChart loss{"train-loss", "training loss (mean over seeds)", "step", "train/loss", {}};
+  LineChart ess{"routing-ess", "routing ESS of the applied weights: mean (solid), worst token (dashed)", "step", "ESS", {}};
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    auto s = group_series(db, groups[i], "train/loss");
+    s.color = static_cast<int>(i);
+    loss.series.push_back(s);
+    auto mean = group_series(db, groups[i], "routing/ess_mean");
+    auto worst = group_series(db, groups[i], "routing/ess_min");
+    mean.color = worst.color = static_cast<int>(i);
+    mean.label += " mean";
+    worst.label += " worst";
+    worst.dashed = true;
+    ess.series.push_back(mean);
+    ess.series.push_back(worst);
+  }
+  std::map<std::string, int> status_counts;
+  for (const auto& t : trials) ++status_counts[t.status];
+  std::vector<std::string> counts;
+  for (const auto& [s, n] : status_counts) counts.push_back(fmt::format("{} {}", n, s));
+
+  std::time_t now = std::time(nullptr);
+  char when[64];
+  std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>remix report: {0}</title>\n<style>\n"
+      "body {{ font-family: sans-serif; margin: 2em; color: #222; }} h2 {{ margin-top: 1.6em; }}\n"
+      "table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}\n"
+      "th {{ background: #f3f3f3; }} svg.chart {{ display: block; margin: 0.8em 0; border: 1px solid #eee; }}\n"
+      ".meta {{ color: #666; font-size: 13px; }}\n</style></head><body>\n"
+      "<h1>remix report: {0}</h1>\n<p class=\"meta\">{1} &middot; {2} trials ({3}) &middot; generated {4} by remix {5}</p>\n",
+      escape_xml(sweep.empty() ? "all trials" : sweep), escape_xml(db.path()), trials.size(),
+      escape_xml(text::join(counts, ", ")), when, build_info::version());
+  html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
+  html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";
+  html += "<h2>Evaluation</h2>\n" + render_svg(eval_bars(groups));
+  html += "<h2>Training loss</h2>\n" + render_svg(loss);
+  html += "<h2>Routing weights</h2>\n" + render_svg(ess);
+  html += "<h2>Expert load</h2>\n";
+  for (std::size_t i = 0; i < groups.size(); ++i) html += render_svg(load_map(groups[i], static_cast<int>(i)));
+  return html + "</body></html>\n";
+}
+
+}  // namespace remix::report

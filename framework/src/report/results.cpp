@@ -1,0 +1,214 @@
+// Comparison tables (see results.h).
+#include "report/results.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "common/text.h"
+#include "config/core_schema.h"
+#include "remix/errors.h"
+#include "store/query.h"
+
+namespace remix::report {
+
+namespace {
+
+std::string unquote(const std::string& json_text) {
+  try {
+    auto j = nlohmann::json::parse(json_text);
+    if (j.is_string()) return j.get<std::string>();
+    return j.dump();
+  } catch (const std::exception&) {
+    return json_text;
+  }
+}
+
+std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys) {
+  std::vector<std::string> parts;
+  for (const auto& k : keys) {
+    auto it = t.params.find(k);
+    std::string v = it == t.params.end() ? "?" : it->second;
+    parts.push_back(keys.size() == 1 ? v : k + "=" + v);
+  }
+  return parts.empty() ? "all" : text::join(parts, " ");
+}
+
+std::string format_cell(const Aggregate& a) {
+  std::string extra;
+  if (a.failed) extra += fmt::format(", {} failed", a.failed);
+  if (a.unfinished) extra += fmt::format(", {} unfinished", a.unfinished);
+  if (a.n == 0) return a.failed ? fmt::format("failed ({})", a.failed) : a.unfinished ? "unfinished" : "missing";
+  return fmt::format("{:.4g} ± {:.2g} (n={}{})", a.mean, a.std, a.n, extra);
+}
+
+}  // namespace
+
+std::vector<TrialRecord> load_trials(const store::Database& db, const std::string& sweep) {
+  std::string filter = "r.kind = 'trial'";
+  if (!sweep.empty()) {
+    auto found = db.prepare("SELECT count(*) FROM sweeps WHERE name = ?");
+    found.bind(1, sweep).step();
+    if (found.column_int(0) == 0) {
+      std::vector<std::string> names;
+      for (const auto& r : store::query(db, "SELECT DISTINCT name FROM sweeps ORDER BY name").rows)
+        names.push_back(std::get<std::string>(r[0]));
+      throw UserError(fmt::format("{}: no sweep named '{}'{}; sweeps: {}", db.path(), sweep, text::did_you_mean(sweep, names),
+                                  names.empty() ? "none" : text::join(names, ", ")));
+    }
+    filter = "r.id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?))";
+  }
+  std::vector<TrialRecord> trials;
+  std::map<std::int64_t, std::size_t> index;
+  auto runs = db.prepare("SELECT r.id, r.name, r.status FROM runs r WHERE " + filter + " ORDER BY r.id");
+  if (!sweep.empty()) runs.bind(1, sweep);
+  while (runs.step()) {
+    index[runs.column_int(0)] = trials.size();
+    trials.push_back({runs.column_int(0), runs.column_text(1), runs.column_text(2), {}, {}});
+  }
+  auto params = db.prepare("SELECT p.run_id, p.key, p.value FROM params p JOIN runs r ON r.id = p.run_id WHERE " + filter);
+  if (!sweep.empty()) params.bind(1, sweep);
+  while (params.step()) {
+    auto it = index.find(params.column_int(0));
+    if (it != index.end()) trials[it->second].params[params.column_text(1)] = unquote(params.column_text(2));
+  }
+  auto metrics = db.prepare("SELECT m.run_id, m.key, m.value FROM latest_metrics m JOIN runs r ON r.id = m.run_id "
+                            "WHERE m.value IS NOT NULL AND " + filter);
+  if (!sweep.empty()) metrics.bind(1, sweep);
+  while (metrics.step()) {
+    auto it = index.find(metrics.column_int(0));
+    if (it != index.end()) trials[it->second].metrics[metrics.column_text(1)] = metrics.column_double(2);
+  }
+  return trials;
+}
+
+Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::string& metric) {
+  Aggregate a;
+  std::vector<double> values;
+  for (const auto* t : trials) {
+    auto it = t->metrics.find(metric);
+    if (t->status == "completed" && it != t->metrics.end() && std::isfinite(it->second)) values.push_back(it->second);
+    else if (t->status == "failed") ++a.failed;
+    else ++a.unfinished;
+  }
+  a.n = static_cast<int>(values.size());
+  if (a.n == 0) return a;
+  for (double v : values) a.mean += v;
+  a.mean /= a.n;
+  if (a.n > 1) {
+    double ss = 0;
+    for (double v : values) ss += (v - a.mean) * (v - a.mean);
+    a.std = std::sqrt(ss / (a.n - 1));
+  }
+  return a;
+}
+
+bool lower_is_better(const std::string& metric) {
+  return metric.find("loss") != std::string::npos || metric.find("perplexity") != std::string::npos;
+}
+
+std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
+  std::map<std::string, std::set<std::string>> values;
+  for (const auto& t : trials)
+    for (const auto& [k, v] : t.params) values[k].insert(v);
+  std::vector<std::string> out;
+  for (const auto& [k, vs] : values) {
+    if (vs.size() < 2 || k == "seed" || text::starts_with(k, "sweep.")) continue;
+    const ParamSpec* spec = config::find_core_spec(k);
+    if (spec && (spec->flags & kParamNotInKey)) continue;
+    out.push_back(k);
+  }
+  return out;
+}
+
+ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQuery& q) {
+  std::vector<const TrialRecord*> trials;
+  for (const auto& t : all) {
+    bool keep = true;
+    for (const auto& [k, v] : q.where) {
+      auto it = t.params.find(k);
+      keep = keep && it != t.params.end() && it->second == v;
+    }
+    if (keep) trials.push_back(&t);
+  }
+  std::vector<std::string> rows = q.rows;
+  if (rows.empty()) {
+    std::vector<TrialRecord> kept;
+    for (const auto* t : trials) kept.push_back(*t);
+    rows = varying_keys(kept);
+    rows.erase(std::remove(rows.begin(), rows.end(), q.cols), rows.end());
+  }
+  std::vector<std::string> metrics = q.metrics;
+  // `math/exact_match` means `final/math/exact_match` when only that one was recorded.
+  auto recorded = [&](const std::string& m) {
+    for (const auto* t : trials)
+      if (t->metrics.count(m)) return true;
+    return false;
+  };
+  for (auto& m : metrics)
+    if (!recorded(m) && recorded("final/" + m)) m = "final/" + m;
+  if (metrics.empty()) {
+    std::set<std::string> names;
+    for (const auto* t : trials)
+      for (const auto& [k, v] : t->metrics)
+        if (text::starts_with(k, "final/")) names.insert(k);
+    metrics.assign(names.begin(), names.end());
+  }
+  if (!q.cols.empty() && metrics.size() != 1)
+    throw UserError(fmt::format("--cols {} puts one metric in the table; choose it with --metric (one of: {})", q.cols,
+                                metrics.empty() ? "none recorded" : text::join(metrics, ", ")));
+
+  // Row and column labels in order of first appearance.
+  std::vector<std::string> row_labels, col_labels;
+  std::map<std::pair<std::string, std::string>, std::vector<const TrialRecord*>> cells;
+  auto add_label = [](std::vector<std::string>& labels, const std::string& l) {
+    if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
+  };
+  for (const auto* t : trials) {
+    std::string r = label_of(*t, rows);
+    add_label(row_labels, r);
+    if (q.cols.empty()) {
+      for (const auto& m : metrics) {
+        add_label(col_labels, m);
+        cells[{r, m}].push_back(t);
+      }
+    } else {
+      std::string c = label_of(*t, {q.cols});
+      add_label(col_labels, c);
+      cells[{r, c}].push_back(t);
+    }
+  }
+
+  ResultsTable out;
+  out.wide.columns = {rows.empty() ? "trials" : text::join(rows, ", ")};
+  for (const auto& c : col_labels) out.wide.columns.push_back(q.cols.empty() ? c.substr(c.find('/') + 1) : c);
+  out.long_.columns = {"row", "column", "metric", "mean", "std", "n", "failed", "unfinished", "best"};
+  // The best mean of each column, by the metric's direction.
+  std::map<std::string, double> best;
+  for (const auto& c : col_labels) {
+    const std::string& metric = q.cols.empty() ? c : metrics[0];
+    for (const auto& r : row_labels) {
+      auto a = aggregate(cells[{r, c}], metric);
+      if (a.n == 0) continue;
+      auto it = best.find(c);
+      if (it == best.end() || (lower_is_better(metric) ? a.mean < it->second : a.mean > it->second)) best[c] = a.mean;
+    }
+  }
+  for (const auto& r : row_labels) {
+    std::vector<nlohmann::json> wide_row{r};
+    for (const auto& c : col_labels) {
+      const std::string& metric = q.cols.empty() ? c : metrics[0];
+      auto a = aggregate(cells[{r, c}], metric);
+      bool is_best = a.n > 0 && best.count(c) && a.mean == best[c] && row_labels.size() > 1;
+      wide_row.emplace_back(format_cell(a) + (is_best ? " *" : ""));
+      out.long_.rows.push_back({r, q.cols.empty() ? "" : c, metric, a.n ? nlohmann::json(a.mean) : nlohmann::json(),
+                                a.n ? nlohmann::json(a.std) : nlohmann::json(), a.n, a.failed, a.unfinished, is_best});
+    }
+    out.wide.rows.push_back(std::move(wide_row));
+  }
+  return out;
+}
+
+}  // namespace remix::report

@@ -1,0 +1,58 @@
+// Comparison tables from the results database (`remix results`): the trials of a sweep grouped by the
+// values of some config keys (rows) and by metric or by another key (columns), each cell the mean ± std over
+// seeds with its count. Failed, pending or missing trials are counted in their cell, never hidden; the best
+// mean of each column is marked.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/table.h"
+#include "store/sqlite.h"
+
+namespace remix::report {
+
+// One trial as the tables see it.
+struct TrialRecord {
+  std::int64_t run_id = 0;
+  std::string name, status;
+  std::map<std::string, std::string> params;   // dotted key -> value (JSON strings unquoted)
+  std::map<std::string, double> metrics;       // latest value of each metric
+};
+
+// The trials of `sweep` (all trials of the database when empty). Throws UserError naming the known sweeps
+// when there is no such sweep.
+std::vector<TrialRecord> load_trials(const store::Database& db, const std::string& sweep);
+
+struct Aggregate {
+  double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2
+  int n = 0;                 // completed trials with the metric
+  int failed = 0, unfinished = 0;  // failed; pending / running / interrupted / completed without the metric
+};
+Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::string& metric);
+
+// Lower is better for losses and perplexities; higher for everything else (accuracy, pass@1, ESS).
+bool lower_is_better(const std::string& metric);
+
+struct ResultsQuery {
+  std::vector<std::string> rows;     // config keys whose values make the rows (default: what varies, but seed)
+  std::string cols;                  // a config key whose values make the columns; empty: one column per metric
+  std::vector<std::string> metrics;  // default: every `final/...` metric
+  std::vector<std::pair<std::string, std::string>> where;  // keep trials whose key has this value
+};
+
+struct ResultsTable {
+  Table wide;   // for text / markdown: "mean ± std (n)" cells, best marked with *
+  Table long_;  // for csv / json: one line per cell with numbers
+};
+ResultsTable results_table(const std::vector<TrialRecord>& trials, const ResultsQuery& query);
+
+// The config keys whose values differ between trials (seed and keys outside the trial key excluded).
+std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials);
+
+}  // namespace remix::report

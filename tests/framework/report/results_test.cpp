@@ -1,0 +1,123 @@
+// Results tables against hand-computed means and sample standard deviations, with failed and unfinished
+// trials counted in their cells and the best mean marked per column; and `remix results` / `remix runs` on
+// the same database.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "remix/errors.h"
+#include "report/results.h"
+#include "store/query.h"
+#include "store/recorder.h"
+#include "store/results_db.h"
+#include "support/test_env.h"
+
+namespace remix::report {
+namespace {
+
+// Two routers × three seeds; softmax seed 2 failed; remix seed 2 is still pending.
+std::string make_db(const test::TempDir& dir) {
+  std::string path = dir.file("r.db");
+  store::ResultsDb db(path);
+  auto exp = db.ensure_experiment("cmp");
+  db.db().exec("INSERT INTO sweeps (experiment_id, name, spec, created_at) VALUES (1, 'cmp', '{}', 0)");
+  struct T {
+    const char* router;
+    int seed;
+    const char* status;
+    double acc, loss;
+  };
+  std::vector<T> trials = {{"softmax", 0, "completed", 0.20, 1.5}, {"softmax", 1, "completed", 0.30, 1.3},
+                           {"softmax", 2, "failed", 0, 0},         {"remix", 0, "completed", 0.40, 1.1},
+                           {"remix", 1, "completed", 0.50, 1.4},   {"remix", 2, "pending", 0, 0}};
+  int position = 0;
+  for (const auto& t : trials) {
+    std::string key = std::string(t.router) + std::to_string(t.seed);
+    auto [id, created] = db.ensure_run(exp, key, key, "trial", "{}");
+    db.record_params(id, {{"router.plugin", std::string("\"") + t.router + "\""},
+                          {"seed", std::to_string(t.seed)},
+                          {"experiment.db", "\"" + path + "\""}});
+    db.db().exec("INSERT INTO sweep_runs VALUES (1, " + std::to_string(id) + ", " + std::to_string(position++) + ")");
+    if (std::string(t.status) == "completed") {
+      store::MetricsRecorder rec(db.db(), id);
+      rec.log("final/math/exact_match", 100, t.acc);
+      rec.log("final/train/loss", 100, t.loss);
+      rec.log("train/loss", 100, t.loss);
+    }
+    if (std::string(t.status) != "pending") db.finish_run(id, t.status);
+  }
+  return path;
+}
+
+TEST(Results, MeansStdsCountsAndBestMarks) {
+  test::TempDir dir;
+  auto db = store::open_readonly(make_db(dir));
+  auto trials = load_trials(*db, "cmp");
+  ASSERT_EQ(trials.size(), 6u);
+  EXPECT_EQ(varying_keys(trials), std::vector<std::string>{"router.plugin"});  // seed and paths excluded
+
+  auto t = results_table(trials, ResultsQuery{});
+  ASSERT_EQ(t.wide.columns, (std::vector<std::string>{"router.plugin", "math/exact_match", "train/loss"}));
+  ASSERT_EQ(t.wide.rows.size(), 2u);
+  // softmax: acc 0.2, 0.3 -> mean 0.25, sample std 0.0707; loss 1.5, 1.3 -> 1.4 ± 0.141.
+  EXPECT_EQ(t.wide.rows[0][0], "softmax");
+  EXPECT_EQ(t.wide.rows[0][1], "0.25 ± 0.071 (n=2, 1 failed)");
+  EXPECT_EQ(t.wide.rows[0][2], "1.4 ± 0.14 (n=2, 1 failed)");
+  // remix: acc 0.45 ± 0.0707 (best: higher), loss 1.25 ± 0.212 (best: lower).
+  EXPECT_EQ(t.wide.rows[1][1], "0.45 ± 0.071 (n=2, 1 unfinished) *");
+  EXPECT_EQ(t.wide.rows[1][2], "1.25 ± 0.21 (n=2, 1 unfinished) *");
+
+  // The long form carries the numbers.
+  const auto& first = t.long_.rows[0];
+  EXPECT_EQ(first[2], "final/math/exact_match");
+  EXPECT_NEAR(first[3].get<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(first[4].get<double>(), std::sqrt(0.005), 1e-12);
+  EXPECT_EQ(first[5], 2);
+  EXPECT_EQ(first[6], 1);
+}
+
+TEST(Results, ColumnsByKeyWhereFilterAndErrors) {
+  test::TempDir dir;
+  auto db = store::open_readonly(make_db(dir));
+  auto trials = load_trials(*db, "");
+  ResultsQuery q;
+  q.rows = {"seed"};
+  q.cols = "router.plugin";
+  q.metrics = {"final/math/exact_match"};
+  auto t = results_table(trials, q);
+  EXPECT_EQ(t.wide.columns, (std::vector<std::string>{"seed", "softmax", "remix"}));
+  EXPECT_EQ(t.wide.rows[2][1], "failed (1)");
+  EXPECT_EQ(t.wide.rows[2][2], "unfinished");
+  q.where = {{"router.plugin", "remix"}};
+  q.cols.clear();
+  q.rows.clear();
+  t = results_table(trials, q);
+  ASSERT_EQ(t.wide.rows.size(), 1u);
+  EXPECT_EQ(t.wide.rows[0][1], "0.45 ± 0.071 (n=2, 1 unfinished)");
+  ResultsQuery two_metrics;
+  two_metrics.cols = "router.plugin";
+  EXPECT_THROW(results_table(trials, two_metrics), UserError);
+  EXPECT_THROW(load_trials(*db, "nope"), UserError);
+}
+
+TEST(Results, CliPrintsTablesAndRuns) {
+  test::TempDir dir;
+  std::string db = make_db(dir);
+  auto r = test::run_command({test::remix_bin(), "results", db, "--sweep", "cmp", "--format", "markdown"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| remix"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0.45 ± 0.071 (n=2, 1 unfinished) *"), std::string::npos) << r.out;
+  r = test::run_command({test::remix_bin(), "results", db, "--metric", "math/exact_match", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("remix,,final/math/exact_match,0.45"), std::string::npos) << r.out;
+  r = test::run_command({test::remix_bin(), "results", db, "--sweep", "cpm"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'cmp'?"), std::string::npos) << r.err;
+  r = test::run_command({test::remix_bin(), "runs", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("failed"), std::string::npos);
+  EXPECT_NE(r.out.find("math/exact_match=0.4"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace remix::report
