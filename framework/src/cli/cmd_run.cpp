@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "common/build_info.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "config/resolved_config.h"
@@ -43,18 +44,24 @@ int run_trial(const GlobalOptions& g, const RunOptions& o) {
     tags["plugin." + block + ".path"] = p.path;
     tags["plugin." + block + ".sha256"] = sha256_file_hex(p.path);
   }
-  db.record_tags(run_id, tags);
 
-  // Start every plugin the trial names: a plugin that cannot start fails here, before any work.
+  // Start every plugin the trial names: a plugin that cannot start fails here, before any work. What a task
+  // says about itself (sandbox kind, data files, skipped records) is stored with the run.
   for (const auto& task_name : cfg.task_names()) {
     auto lib = plugin::PluginLibrary::open(cfg.plugin("tasks." + task_name).path);
     TaskContext ctx;
     ctx.name = task_name;
     ctx.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
+    ctx.data_dir = build_info::datasets_dir();
+    ctx.warn = [task_name](const std::string& message) { log::warn("task {}: {}", task_name, message); };
     auto task = lib->create_task(cfg.plugin_params("tasks." + task_name), ctx);
     log::info("task {}: {} train / {} eval examples", task_name, task->examples(Split::Train).size(),
               task->examples(Split::Eval).size());
+    for (const auto& [key, value] : task->tags()) tags["task." + task_name + "." + key] = value;
+    for (const auto& [key, value] : task->stats())
+      tags["task." + task_name + ".stats." + key] = fmt::format("{}", value);
   }
+  db.record_tags(run_id, tags);
   log::info("trial {} ({}) recorded in {} as run {}{}", cfg.trial_key().substr(0, 12), name, db.path(), run_id,
             created ? "" : " (already known)");
   log::warn("training is not implemented in this version of remix; the trial stays pending");

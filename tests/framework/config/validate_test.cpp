@@ -91,7 +91,8 @@ std::vector<BadConfig> bad_configs() {
       {"override_new_task_without_plus", kHead, {"tasks.more.plugin=test_task"},
        {"tasks.more: no such block in the config; add one with '+tasks.more.plugin=NAME'"}},
       {"plugin_wrong_abi", "router: {plugin: " + plugins + "/test_wrong_abi.so}\ntasks: {add: {plugin: test_task}}\n",
-       {}, {"router.plugin:", "test_wrong_abi.so: plugin ABI version 42 does not match this remix's ABI version 1"}},
+       {}, {"router.plugin:", "test_wrong_abi.so: plugin ABI version 42 does not match this remix's ABI version " +
+                                std::to_string(REMIX_PLUGIN_ABI_VERSION)}},
       {"plugin_wrong_fingerprint",
        "router: {plugin: " + plugins + "/test_wrong_fingerprint.so}\ntasks: {add: {plugin: test_task}}\n",
        {}, {"test_wrong_fingerprint.so: plugin was built for 'sdk=0.0;torch=0.4;cxx11abi=0;compiler=gcc-4'",

@@ -1,0 +1,64 @@
+// The base of the task plugins: holds the train and eval examples a task builds in its constructor and does
+// what every task does with them, once: the common parameters (task_params.h), the example caps, few-shot
+// prompts, the length check against the model's context, the data-file checks, and the stats and tags the
+// host stores with the run. A task fills train_ / eval_ (and generation_, tags_), then calls finish().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tasks/common/bad_records.h"
+#include "remix/task.h"
+
+namespace remix::tasks {
+
+class DatasetTask : public Task {
+ public:
+  std::vector<Example> examples(Split split) override { return split == Split::Train ? train_ : eval_; }
+  GenerationSpec generation() const override { return generation_; }
+  std::map<std::string, double> stats() const override;
+  std::map<std::string, std::string> tags() const override { return tags_; }
+
+ protected:
+  DatasetTask(const Params& params, const TaskContext& context);
+
+  // Caps the splits at n_train / n_eval, puts few_shot solved train examples (from few_shot_pool_, or the
+  // train split when that is empty) before every prompt, and refuses the config (ConfigError) when an example
+  // is longer than max_example_bytes.
+  void finish();
+
+  // The path a source needs from parameter `key`: a DataError when it is empty (saying which source needs
+  // it and where to get it: `hint`) or when nothing is there.
+  std::string require_path(const std::string& key, const std::string& value, const std::string& source,
+                           const std::string& hint) const;
+  // A file under the context's datasets/ folder (built-in data), unless `override_path` names another.
+  std::string builtin_file(const std::string& relative, const std::string& override_path) const;
+
+  const TaskContext& context() const { return context_; }
+  BadRecords& bad_records() { return bad_records_; }
+  std::uint64_t data_seed() const { return data_seed_; }
+  std::int64_t requested_train() const { return n_train_; }  // 0 = all, or the generator's default
+  std::int64_t requested_eval() const { return n_eval_; }
+
+  std::vector<Example> train_, eval_;
+  std::vector<Example> few_shot_pool_;
+  GenerationSpec generation_;
+  std::map<std::string, std::string> tags_;
+
+ private:
+  void apply_few_shot(std::vector<Example>& examples, const std::vector<Example>& pool) const;
+  void check_lengths() const;
+
+  TaskContext context_;
+  BadRecords bad_records_;
+  std::uint64_t data_seed_;
+  std::int64_t n_train_, n_eval_, few_shot_, max_example_bytes_;
+  std::int64_t longest_example_ = 0;
+};
+
+// The length the context must hold for one example: prompt + the longer of the answer and every choice.
+std::size_t example_bytes(const Example& e);
+
+}  // namespace remix::tasks
