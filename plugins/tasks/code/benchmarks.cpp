@@ -1,9 +1,9 @@
 // HumanEval and MBPP reading (see benchmarks.h).
 #include "tasks/code/benchmarks.h"
 
+#include "remix/errors.h"
 #include "tasks/common/jsonl.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::code {
 
@@ -47,10 +47,14 @@ CodeBenchmark read_mbpp(const std::string& path, BadRecords& bad) {
       p.tests = unix_lines(string_field(record, "test_setup_code")) + "\n";
       for (const auto& a : asserts) p.tests += a + "\n";
       p.where = record.where;
-      if (id >= 11 && id <= 510) out.eval.push_back(std::move(p));
-      else if (id >= 601) out.train.push_back(std::move(p));
-      else if (id >= 1 && id <= 10) out.few_shot_pool.push_back(std::move(p));
-      else ++out.unused;
+      if (id >= 11 && id <= 510)
+        out.eval.push_back(std::move(p));
+      else if (id >= 601)
+        out.train.push_back(std::move(p));
+      else if (id >= 1 && id <= 10)
+        out.few_shot_pool.push_back(std::move(p));
+      else
+        ++out.unused;
     });
   }
   bad.end_file(path);

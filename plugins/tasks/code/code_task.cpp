@@ -102,12 +102,12 @@ class CodeTask : public DatasetTask {
       build_functions(p);
     } else {
       bool humaneval = source == "humaneval";
-      std::string path = require_path("data_file", p.get_string("data_file"), source,
-                                      humaneval ? kHumanEvalHint : kMbppHint);
+      std::string path =
+          require_path("data_file", p.get_string("data_file"), source, humaneval ? kHumanEvalHint : kMbppHint);
       tags_["data_file"] = path;
       CodeBenchmark b = humaneval ? read_humaneval(path, bad_records()) : read_mbpp(path, bad_records());
-      for (auto [from, to] : {std::pair{&b.train, &train_}, std::pair{&b.eval, &eval_},
-                              std::pair{&b.few_shot_pool, &few_shot_pool_}})
+      for (auto [from, to] :
+           {std::pair{&b.train, &train_}, std::pair{&b.eval, &eval_}, std::pair{&b.few_shot_pool, &few_shot_pool_}})
         for (const auto& problem : *from)
           to->push_back(to_example(problem.id, problem.prompt, problem.answer, problem.program_prefix, problem.tests));
       generation_ = {1024, humaneval ? kHumanEvalStops : kMbppStops};
@@ -117,12 +117,9 @@ class CodeTask : public DatasetTask {
 
   EvalStyle eval_style() const override { return EvalStyle::Generate; }
   std::string metric_name() const override { return "pass@1"; }
-  std::string pretraining_text() override { return pretraining_; }
 
   std::vector<double> score(const std::vector<Example>& examples, const std::vector<Prediction>& predictions) override {
-    if (predictions.size() != examples.size())
-      throw std::invalid_argument("code: " + std::to_string(predictions.size()) + " predictions for " +
-                                  std::to_string(examples.size()) + " examples");
+    check_predictions(examples, predictions);
     std::vector<std::string> programs;
     for (std::size_t i = 0; i < examples.size(); ++i)
       programs.push_back(examples[i].metadata.at("program_prefix") +
@@ -131,7 +128,7 @@ class CodeTask : public DatasetTask {
     std::vector<double> scores;
     for (const auto& r : executor_.run(programs)) {
       scores.push_back(r.passed() ? 1.0 : 0.0);
-      ++outcomes_[std::string("samples_") + outcome_key(r.outcome)];
+      ++outcomes_[std::string("samples_") + outcome_name(r.outcome)];
     }
     return scores;
   }
@@ -143,18 +140,6 @@ class CodeTask : public DatasetTask {
   }
 
  private:
-  static const char* outcome_key(Outcome o) {
-    switch (o) {
-      case Outcome::Passed: return "passed";
-      case Outcome::Failed: return "failed";
-      case Outcome::TimedOut: return "timed_out";
-      case Outcome::OutputLimit: return "output_limit";
-      case Outcome::Killed: return "killed";
-      case Outcome::EarlyExit: return "exited_early";
-    }
-    return "other";
-  }
-
   void build_functions(const Params& p) {
     generation_ = {64, {"\n"}};
     FunctionTaskOptions options;
@@ -164,39 +149,31 @@ class CodeTask : public DatasetTask {
     options.tests = static_cast<int>(p.get_int("tests_per_problem"));
     if (options.families.empty()) throw ConfigError("tasks." + context().name + ".families is empty");
     std::set<std::string> eval_specs, used;
-    auto draw = [&](const char* stream, std::int64_t count, bool distinct, auto&& emit) {
-      Rng rng(data_seed(), stream);
-      for (std::int64_t made = 0, tries = 0; made < count;) {
-        if (++tries > 200 * count + 1000)
-          throw ConfigError("tasks." + context().name + ": only " + std::to_string(made) + " distinct " + stream +
-                            " functions exist beside the others for these families, steps and max_constant; ask "
-                            "for fewer or allow more");
-        FunctionTask t = make_function_task(rng, options);
-        if (eval_specs.count(t.spec) || (distinct && !used.insert(t.spec).second)) continue;
-        emit(t, made++);
-      }
-    };
+    auto make = [&](Rng& rng) { return make_function_task(rng, options); };
+    auto fresh = [&](const FunctionTask& t) { return !eval_specs.count(t.spec) && used.insert(t.spec).second; };
+    auto not_eval = [&](const FunctionTask& t) { return !eval_specs.count(t.spec); };
+    const char* hint = "ask for fewer, or allow more families, steps or a larger max_constant";
     auto into = [](std::vector<Example>& out, const char* split) {
       return [&out, split](const FunctionTask& t, std::int64_t i) {
         std::string tests;
         for (const auto& a : t.tests) tests += a + "\n";
-        Example e = to_example(std::string("gen/") + split + "/" + std::to_string(i), t.prompt(),
-                               t.expression + "\n", t.prompt(), tests);
+        Example e = to_example(std::string("gen/") + split + "/" + std::to_string(i), t.prompt(), t.expression + "\n",
+                               t.prompt(), tests);
         e.metadata["spec"] = t.spec;
         e.metadata["args"] = t.args;
         out.push_back(std::move(e));
       };
     };
-    draw("eval", requested_eval() > 0 ? requested_eval() : 100, true, into(eval_, "eval"));
+    draw("eval", requested_eval() > 0 ? requested_eval() : 100, "functions", hint, make, fresh, into(eval_, "eval"));
     for (const auto& e : eval_) eval_specs.insert(e.metadata.at("spec"));
-    draw("train", requested_train() > 0 ? requested_train() : 800, true, into(train_, "train"));
+    draw("train", requested_train() > 0 ? requested_train() : 800, "functions", hint, make, fresh,
+         into(train_, "train"));
     // Pretraining lines may repeat train functions (in another form) but never an eval one.
-    draw("pretrain", p.get_int("pretrain_functions"), false,
+    draw("pretrain", p.get_int("pretrain_functions"), "functions", hint, make, not_eval,
          [&](const FunctionTask& t, std::int64_t) { pretraining_ += t.pretraining_line() + "\n"; });
   }
 
   Executor executor_;
-  std::string pretraining_;
   std::map<std::string, std::int64_t> outcomes_;
 };
 
@@ -205,4 +182,5 @@ class CodeTask : public DatasetTask {
 
 REMIX_TASK_PLUGIN(remix::tasks::code::CodeTask, "code", "1.0.0",
                   "Python functions: HumanEval, MBPP or built-in function tasks; pass@1 by running candidate + "
-                  "tests in a sandbox", remix::tasks::code::kParams)
+                  "tests in a sandbox",
+                  remix::tasks::code::kParams)

@@ -9,9 +9,9 @@
 #include <random>
 #include <thread>
 
+#include "remix/errors.h"
 #include "tasks/code/sandbox_uids.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::code {
 
@@ -56,12 +56,12 @@ const char* outcome_name(Outcome outcome) {
   switch (outcome) {
     case Outcome::Passed: return "passed";
     case Outcome::Failed: return "failed";
-    case Outcome::TimedOut: return "timed out";
-    case Outcome::OutputLimit: return "printed more than the output limit";
-    case Outcome::Killed: return "killed by a signal";
-    case Outcome::EarlyExit: return "exited before its tests finished";
+    case Outcome::TimedOut: return "timed_out";
+    case Outcome::OutputLimit: return "output_limit";
+    case Outcome::Killed: return "killed";
+    case Outcome::EarlyExit: return "exited_early";
   }
-  return "?";
+  return "unknown";
 }
 
 Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {
@@ -71,9 +71,11 @@ Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {
   std::vector<SandboxKind> kinds;
   auto bwrap = find_on_path("bwrap");
   if (options_.sandbox != "rlimits") {
-    if (!bwrap.empty()) kinds.push_back(SandboxKind::Bubblewrap);
+    if (!bwrap.empty())
+      kinds.push_back(SandboxKind::Bubblewrap);
     else if (options_.sandbox == "bubblewrap")
-      throw EnvironmentError(options_.param_prefix + ".sandbox is bubblewrap, but bwrap is not on PATH; install it "
+      throw EnvironmentError(options_.param_prefix +
+                             ".sandbox is bubblewrap, but bwrap is not on PATH; install it "
                              "(Debian: apt-get install bubblewrap) or set sandbox: auto");
   }
   if (options_.sandbox != "bubblewrap") kinds.push_back(SandboxKind::Rlimits);
@@ -93,9 +95,10 @@ Executor::Executor(ExecutorOptions options) : options_(std::move(options)) {
   std::string why;
   for (const auto& f : failures) why += (why.empty() ? "" : "; ") + f;
   if (!sandbox_)
-    throw EnvironmentError("the code task cannot run python3 samples here (" + why + "); set " +
-                           options_.param_prefix + ".python to an interpreter every user can run, e.g. "
-                           "/usr/bin/python3, or " + options_.param_prefix + ".sandbox");
+    throw EnvironmentError("the code task cannot run python3 samples here (" + why + "); set " + options_.param_prefix +
+                           ".python to an interpreter every user can run, e.g. "
+                           "/usr/bin/python3, or " +
+                           options_.param_prefix + ".sandbox");
   if (options_.warn && !failures.empty())
     options_.warn("code samples run under " + std::string(sandbox_name(sandbox_->kind())) + " with " +
                   python().executable + "; what did not work: " + why);
@@ -118,12 +121,18 @@ SampleResult Executor::run_one(const std::string& program, int slot) const {
   std::string printed = "\n" + marker + "\n";
   auto at = r.output.find(printed);
   s.output = at == std::string::npos ? r.output : r.output.substr(0, at) + r.output.substr(at + printed.size());
-  if (r.timed_out) s.outcome = Outcome::TimedOut;
-  else if (r.output_overflow) s.outcome = Outcome::OutputLimit;
-  else if (r.signal != 0) s.outcome = Outcome::Killed;
-  else if (at != std::string::npos && r.exit_code == 0) s.outcome = Outcome::Passed;
-  else if (r.exit_code == 0) s.outcome = Outcome::EarlyExit;
-  else s.outcome = Outcome::Failed;
+  if (r.timed_out)
+    s.outcome = Outcome::TimedOut;
+  else if (r.output_overflow)
+    s.outcome = Outcome::OutputLimit;
+  else if (r.signal != 0)
+    s.outcome = Outcome::Killed;
+  else if (at != std::string::npos && r.exit_code == 0)
+    s.outcome = Outcome::Passed;
+  else if (r.exit_code == 0)
+    s.outcome = Outcome::EarlyExit;
+  else
+    s.outcome = Outcome::Failed;
   return s;
 }
 

@@ -28,12 +28,16 @@ struct ExecutorOptions {
   std::string sandbox = "auto";  // "auto", "bubblewrap" or "rlimits"
   int workers = 2;
   SandboxSettings settings;
-  std::int64_t uid_base = 1900000000;  // root only: the first uid tried for samples
+  std::int64_t uid_base = 1900000000;       // root only: the first uid tried for samples
   std::string param_prefix = "tasks.code";  // for messages naming parameters
   std::function<void(const std::string&)> warn;
 };
 
+// Passed; Failed: exited non-zero (an exception, a failed assert); TimedOut: the wall clock ran out;
+// OutputLimit: printed too much; Killed: a signal ended it (a CPU or file-size limit, or itself); EarlyExit:
+// exited with status 0 but before its tests finished.
 enum class Outcome { Passed, Failed, TimedOut, OutputLimit, Killed, EarlyExit };
+// "passed", "failed", "timed_out", "output_limit", "killed", "exited_early" (the keys of the task's stats).
 const char* outcome_name(Outcome outcome);
 
 struct SampleResult {

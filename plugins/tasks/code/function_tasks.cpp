@@ -26,7 +26,8 @@ std::int64_t apply(std::int64_t v, char symbol, std::int64_t c) {
 
 IntOp random_int_op(Rng& rng, std::int64_t max_constant) {
   char symbol = "+-*"[rng.index(3)];
-  return {symbol, symbol == '*' ? rng.uniform(2, std::max<std::int64_t>(2, max_constant)) : rng.uniform(1, max_constant)};
+  return {symbol,
+          symbol == '*' ? rng.uniform(2, std::max<std::int64_t>(2, max_constant)) : rng.uniform(1, max_constant)};
 }
 
 // A Python expression being built left to right, with parentheses where precedence needs them.
@@ -64,7 +65,8 @@ std::vector<std::int64_t> random_list(Rng& rng) {
 // `input_ok` for every input (e.g. a filter both keeps and drops something).
 template <class Input>
 void add_tests(FunctionTask& t, Rng& rng, int count, const std::function<Input()>& draw,
-               const std::function<std::string(const Input&)>& call, const std::function<std::string(const Input&)>& expect,
+               const std::function<std::string(const Input&)>& call,
+               const std::function<std::string(const Input&)>& expect,
                const std::function<bool(const Input&)>& input_ok = nullptr) {
   for (int attempt = 0;; ++attempt) {
     std::vector<std::string> tests;
@@ -104,8 +106,10 @@ void make_numeric(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
     std::string agg = rng.pick(aggs);
     e.text = agg + "(xs)";
     t.args = "xs";
-    t.description = agg == "sum" ? "the sum of xs" : agg == "max" ? "the largest x in xs"
-                    : agg == "min" ? "the smallest x in xs" : "the length of xs";
+    t.description = agg == "sum"   ? "the sum of xs"
+                    : agg == "max" ? "the largest x in xs"
+                    : agg == "min" ? "the smallest x in xs"
+                                   : "the length of xs";
     t.spec = "reduce:" + agg;
     head = [agg](const std::vector<std::int64_t>& xs) -> std::int64_t {
       if (agg == "len") return static_cast<std::int64_t>(xs.size());
@@ -146,7 +150,10 @@ void make_numeric(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
     t.expression = e.text;
     using Pair = std::pair<std::int64_t, std::int64_t>;
     add_tests<Pair>(
-        t, rng, o.tests, [&] { return Pair{rng.uniform(0, 9), rng.uniform(0, 9)}; },
+        t, rng, o.tests,
+        [&] {
+          return Pair{rng.uniform(0, 9), rng.uniform(0, 9)};
+        },
         [](const Pair& p) { return std::to_string(p.first) + ", " + std::to_string(p.second); },
         [&](const Pair& p) { return repr(chain(apply(p.first, combine, p.second))); });
     return;
@@ -160,7 +167,8 @@ void make_numeric(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
     return;
   }
   auto keep = [cmp, bound](std::int64_t x) { return cmp.empty() || (cmp == "gt" ? x > bound : x < bound); };
-  t.expression = "[" + e.text + " for x in xs" + (cmp.empty() ? "" : std::string(" if x") + (cmp == "gt" ? ">" : "<") + std::to_string(bound)) + "]";
+  t.expression = "[" + e.text + " for x in xs" +
+                 (cmp.empty() ? "" : std::string(" if x") + (cmp == "gt" ? ">" : "<") + std::to_string(bound)) + "]";
   add_tests<List>(
       t, rng, o.tests, draw, list_repr,
       [&](const List& xs) {
@@ -197,8 +205,10 @@ void make_string(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
       e.text += "*2";
       e.starred = true;
     }
-    std::string words = kind == "upper" ? "in capitals" : kind == "reverse" ? "reversed" : kind == "twice" ? "twice"
-                                                                                                        : "cut to " + std::to_string(k) + " letters";
+    std::string words = kind == "upper"     ? "in capitals"
+                        : kind == "reverse" ? "reversed"
+                        : kind == "twice"   ? "twice"
+                                            : "cut to " + std::to_string(k) + " letters";
     t.description += (s == 0 ? " " : ", then ") + words;
     t.spec += "|" + kind + (kind == "first" ? ":" + std::to_string(k) : "");
   }
@@ -238,8 +248,10 @@ FunctionTask make_function_task(Rng& rng, const FunctionTaskOptions& options) {
   FunctionTask t;
   t.family = rng.pick(options.families);
   if (!known.count(t.family)) throw std::invalid_argument("unknown function-task family '" + t.family + "'");
-  if (t.family == "string") make_string(t, rng, options);
-  else make_numeric(t, rng, options);
+  if (t.family == "string")
+    make_string(t, rng, options);
+  else
+    make_numeric(t, rng, options);
   return t;
 }
 

@@ -30,11 +30,11 @@ struct FunctionTaskOptions {
 
 struct FunctionTask {
   std::string family;
-  std::string args;         // "a, b" | "xs" | "s"
-  std::string description;  // the comment
-  std::string expression;   // what f returns
-  std::string spec;         // "map|mul:2|add:1", "filter:gt:3|mul:2", "reduce:sum|add:3", "arith:mul|add:3",
-                            // "string|reverse|upper|first:3"
+  std::string args;                // "a, b" | "xs" | "s"
+  std::string description;         // the comment
+  std::string expression;          // what f returns
+  std::string spec;                // "map|mul:2|add:1", "filter:gt:3|mul:2", "reduce:sum|add:3", "arith:mul|add:3",
+                                   // "string|reverse|upper|first:3"
   std::vector<std::string> tests;  // "assert f(...) == ..."
 
   std::string prompt() const;

@@ -19,11 +19,11 @@ namespace remix::tasks::code {
 
 struct ProcessLimits {
   double wall_seconds = 10;
-  double cpu_seconds = 10;          // RLIMIT_CPU (per process), 0 = unchanged
-  std::int64_t memory_bytes = 0;    // RLIMIT_AS, 0 = unchanged
-  std::int64_t processes = 0;       // RLIMIT_NPROC (tasks of the uid), 0 = unchanged
-  std::int64_t file_bytes = 0;      // RLIMIT_FSIZE, 0 = unchanged
-  std::int64_t open_files = 0;      // RLIMIT_NOFILE, 0 = unchanged
+  double cpu_seconds = 10;             // RLIMIT_CPU (per process), 0 = unchanged
+  std::int64_t memory_bytes = 0;       // RLIMIT_AS, 0 = unchanged
+  std::int64_t processes = 0;          // RLIMIT_NPROC (tasks of the uid), 0 = unchanged
+  std::int64_t file_bytes = 0;         // RLIMIT_FSIZE, 0 = unchanged
+  std::int64_t open_files = 0;         // RLIMIT_NOFILE, 0 = unchanged
   std::size_t output_bytes = 1 << 20;  // stdout + stderr kept; more kills the program
 };
 
@@ -31,9 +31,9 @@ struct LaunchSpec {
   std::vector<std::string> argv;  // argv[0] is an absolute path
   std::vector<std::string> env;   // the whole environment, "KEY=value"
   std::string cwd = "/";
-  std::string input;              // written to stdin, which is then closed
+  std::string input;  // written to stdin, which is then closed
   ProcessLimits limits;
-  int uid = -1, gid = -1;         // switch to these ids before exec (needs root); -1 keeps this process's
+  int uid = -1, gid = -1;  // switch to these ids before exec (needs root); -1 keeps this process's
   // Run the program as the child of a plain process that only waits for it, so that the program's parent is
   // not this process (a program that kills its parent then kills only that one, and dies with it).
   bool interpose = false;

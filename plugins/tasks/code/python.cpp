@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "remix/errors.h"
 #include "tasks/code/process.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::code {
 
@@ -52,9 +52,9 @@ PythonCandidates find_pythons(const std::string& wanted, const std::string& para
   if (paths.empty()) {
     const char* path = std::getenv("PATH");
     throw EnvironmentError(
-        (name.find('/') != std::string::npos ? "python interpreter " + name + " does not exist or is not executable"
-                                             : name + " is not installed: it is not on PATH (" +
-                                                   std::string(path ? path : "") + ")") +
+        (name.find('/') != std::string::npos
+             ? "python interpreter " + name + " does not exist or is not executable"
+             : name + " is not installed: it is not on PATH (" + std::string(path ? path : "") + ")") +
         "; the code task runs samples with it. Install it (Debian: apt-get install python3) or set " + param_key +
         " to an interpreter's path");
   }
@@ -67,7 +67,8 @@ PythonCandidates find_pythons(const std::string& wanted, const std::string& para
     spec.limits.cpu_seconds = 0;
     auto r = run_process(spec);
     try {
-      if (r.exit_code != 0) throw std::runtime_error("exit code " + std::to_string(r.exit_code) + ": " + trim(r.output));
+      if (r.exit_code != 0)
+        throw std::runtime_error("exit code " + std::to_string(r.exit_code) + ": " + trim(r.output));
       auto facts = nlohmann::json::parse(r.output.substr(r.output.rfind('[')));
       PythonInterpreter py;
       py.executable = facts.at(0).get<std::string>();

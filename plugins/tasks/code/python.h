@@ -12,8 +12,8 @@
 namespace remix::tasks::code {
 
 struct PythonInterpreter {
-  std::string executable;           // absolute path of the real interpreter
-  std::string version;              // "3.11.2"
+  std::string executable;             // absolute path of the real interpreter
+  std::string version;                // "3.11.2"
   std::vector<std::string> prefixes;  // sys.prefix, sys.base_prefix, sys.exec_prefix (distinct)
 };
 

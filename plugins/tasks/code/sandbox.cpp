@@ -74,9 +74,7 @@ LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& in
     // bubblewrap's own init in between, bubblewrap exits first and leaves that init to the system's init to
     // reap, which can take a second, and the uid is not free until then.
     spec.argv = {bwrap_, "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1"};
-    auto ro_bind = [&](const std::string& dir) {
-      spec.argv.insert(spec.argv.end(), {"--ro-bind-try", dir, dir});
-    };
+    auto ro_bind = [&](const std::string& dir) { spec.argv.insert(spec.argv.end(), {"--ro-bind-try", dir, dir}); };
     for (const char* dir : kSystemDirs) ro_bind(dir);
     for (const auto& prefix : python_.prefixes)
       if (!starts_with(prefix, "/usr/") && prefix != "/usr") ro_bind(prefix);
@@ -86,9 +84,14 @@ LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& in
   spec.argv.insert(spec.argv.end(), {python_.executable, "-s", "-B", "-c", script, settings_.label});
   // The whole environment: nothing of this process's leaks in. PYTHONHASHSEED fixes the order of sets of
   // strings, which some reference solutions and tests depend on.
-  spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home,          "TMPDIR=" + home,
-              "LANG=C.UTF-8",                       "LC_ALL=C.UTF-8",        "PYTHONHASHSEED=0",
-              "PYTHONDONTWRITEBYTECODE=1",          "PYTHONIOENCODING=utf-8"};
+  spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
+              "HOME=" + home,
+              "TMPDIR=" + home,
+              "LANG=C.UTF-8",
+              "LC_ALL=C.UTF-8",
+              "PYTHONHASHSEED=0",
+              "PYTHONDONTWRITEBYTECODE=1",
+              "PYTHONIOENCODING=utf-8"};
   spec.cwd = kind_ == SandboxKind::Bubblewrap ? "/" : workdir;
   spec.input = input;
   spec.limits = settings_.limits;

@@ -26,7 +26,8 @@ std::string lock_dir() {
   mkdir(dir.c_str(), 0700);
   struct stat st {};
   if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
-    throw EnvironmentError("sandbox: " + dir + " must be a folder owned by root and writable only by it (it holds "
+    throw EnvironmentError("sandbox: " + dir +
+                           " must be a folder owned by root and writable only by it (it holds "
                            "the locks of the sandbox uids)");
   return dir;
 }
@@ -56,7 +57,8 @@ SandboxUids::SandboxUids(std::int64_t base, int slots, int per_slot) : per_slot_
   std::string dir = lock_dir();
   for (std::int64_t uid = base; static_cast<int>(uids_.size()) < slots * per_slot; ++uid) {
     if (uid > base + 10000 || uid > 4294967293LL)
-      throw EnvironmentError("sandbox: no free uid from " + std::to_string(base) + " on (all locked by other remix "
+      throw EnvironmentError("sandbox: no free uid from " + std::to_string(base) +
+                             " on (all locked by other remix "
                              "processes or owned by accounts)");
     if (has_account(static_cast<int>(uid))) continue;
     std::string path = dir + "/uid-" + std::to_string(uid) + ".lock";

@@ -3,8 +3,8 @@
 // (a literal quote) or closes the field.
 #include "tasks/common/csv.h"
 
-#include "tasks/common/text.h"
 #include "remix/errors.h"
+#include "tasks/common/text.h"
 
 namespace remix::tasks {
 

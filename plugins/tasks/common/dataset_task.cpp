@@ -3,10 +3,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
+#include "remix/errors.h"
 #include "tasks/common/rng.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks {
 
@@ -85,11 +86,17 @@ std::map<std::string, double> DatasetTask::stats() const {
           {"longest_example_bytes", static_cast<double>(longest_example_)}};
 }
 
+void DatasetTask::check_predictions(const std::vector<Example>& examples,
+                                    const std::vector<Prediction>& predictions) const {
+  if (predictions.size() != examples.size())
+    throw std::invalid_argument("tasks." + context_.name + ": " + std::to_string(predictions.size()) +
+                                " predictions for " + std::to_string(examples.size()) + " examples");
+}
+
 std::string DatasetTask::require_path(const std::string& key, const std::string& value, const std::string& source,
                                       const std::string& hint) const {
   if (value.empty())
-    throw DataError("tasks." + context_.name + "." + key + " is required when source is " + source + " (" + hint +
-                    ")");
+    throw DataError("tasks." + context_.name + "." + key + " is required when source is " + source + " (" + hint + ")");
   std::error_code ec;
   if (!std::filesystem::exists(value, ec))
     throw DataError("tasks." + context_.name + "." + key + ": data file not found: " + value);
@@ -99,8 +106,10 @@ std::string DatasetTask::require_path(const std::string& key, const std::string&
 std::string DatasetTask::builtin_file(const std::string& relative, const std::string& override_path) const {
   if (!override_path.empty()) return override_path;
   if (context_.data_dir.empty())
-    throw DataError("tasks." + context_.name + ": the host did not say where remix's datasets/ folder is, so the "
-                    "built-in " + relative + " cannot be found; set its path in the task's parameters");
+    throw DataError("tasks." + context_.name +
+                    ": the host did not say where remix's datasets/ folder is, so the "
+                    "built-in " +
+                    relative + " cannot be found; set its path in the task's parameters");
   return (std::filesystem::path(context_.data_dir) / relative).string();
 }
 

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "tasks/common/bad_records.h"
+#include "remix/errors.h"
 #include "remix/task.h"
+#include "tasks/common/bad_records.h"
+#include "tasks/common/rng.h"
 
 namespace remix::tasks {
 
@@ -18,6 +20,7 @@ class DatasetTask : public Task {
  public:
   std::vector<Example> examples(Split split) override { return split == Split::Train ? train_ : eval_; }
   GenerationSpec generation() const override { return generation_; }
+  std::string pretraining_text() override { return pretraining_; }
   std::map<std::string, double> stats() const override;
   std::map<std::string, std::string> tags() const override { return tags_; }
 
@@ -36,6 +39,25 @@ class DatasetTask : public Task {
   // A file under the context's datasets/ folder (built-in data), unless `override_path` names another.
   std::string builtin_file(const std::string& relative, const std::string& override_path) const;
 
+  // Draws `count` generated items from the data seed's stream `stream`: `make(rng)` makes one, `accept(item)`
+  // keeps it or not (a key seen before, another split's), `emit(item, index)` takes the kept ones. Refuses the
+  // config when the generator cannot find that many (200 draws per item): "only N distinct <stream> <what>
+  // exist ...; <hint>".
+  template <class Make, class Accept, class Emit>
+  void draw(const std::string& stream, std::int64_t count, const std::string& what, const std::string& hint,
+            Make&& make, Accept&& accept, Emit&& emit) const {
+    Rng rng(data_seed_, stream);
+    for (std::int64_t made = 0, tries = 0; made < count;) {
+      if (++tries > 200 * count + 1000)
+        throw ConfigError("tasks." + context_.name + ": only " + std::to_string(made) + " distinct " + stream + " " +
+                          what + " exist beside the other splits with these settings; " + hint);
+      auto item = make(rng);
+      if (accept(item)) emit(item, made++);
+    }
+  }
+  // Throws std::invalid_argument unless there is one prediction per example (a host bug, not bad input).
+  void check_predictions(const std::vector<Example>& examples, const std::vector<Prediction>& predictions) const;
+
   const TaskContext& context() const { return context_; }
   BadRecords& bad_records() { return bad_records_; }
   std::uint64_t data_seed() const { return data_seed_; }
@@ -45,6 +67,7 @@ class DatasetTask : public Task {
   std::vector<Example> train_, eval_;
   std::vector<Example> few_shot_pool_;
   GenerationSpec generation_;
+  std::string pretraining_;
   std::map<std::string, std::string> tags_;
 
  private:

@@ -1,8 +1,8 @@
 // JSON Lines reading and checked field access (see jsonl.h).
 #include "tasks/common/jsonl.h"
 
-#include "tasks/common/text.h"
 #include "remix/errors.h"
+#include "tasks/common/text.h"
 
 namespace remix::tasks {
 

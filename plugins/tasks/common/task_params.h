@@ -26,8 +26,6 @@ inline constexpr ParamSpec kMaxExampleBytes =
 
 constexpr ParamSpec n_train(const char* doc) { return param("n_train", ParamType::Int, "0", doc).range(0, 1e8); }
 constexpr ParamSpec n_eval(const char* doc) { return param("n_eval", ParamType::Int, "0", doc).range(0, 1e8); }
-constexpr ParamSpec data_file(const char* name, const char* doc) {
-  return param(name, ParamType::String, "", doc);
-}
+constexpr ParamSpec data_file(const char* name, const char* doc) { return param(name, ParamType::String, "", doc); }
 
 }  // namespace remix::tasks::params

@@ -37,7 +37,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+    s.replace(pos, from.size(), to);
   return s;
 }
 
@@ -66,7 +67,8 @@ std::string fill_template(const std::string& tmpl, const std::map<std::string, s
     }
     std::string key = tmpl.substr(i + 1, close - i - 1);
     auto it = values.find(key);
-    if (it == values.end()) throw std::invalid_argument("template '" + tmpl + "' uses {" + key + "}, which has no value");
+    if (it == values.end())
+      throw std::invalid_argument("template '" + tmpl + "' uses {" + key + "}, which has no value");
     out += it->second;
     i = close + 1;
   }

@@ -1,8 +1,8 @@
 // ARC reading (see arc.h).
 #include "tasks/knowledge/arc.h"
 
-#include "tasks/common/jsonl.h"
 #include "remix/errors.h"
+#include "tasks/common/jsonl.h"
 
 namespace remix::tasks::knowledge {
 

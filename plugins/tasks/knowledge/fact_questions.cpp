@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
+#include "remix/errors.h"
 #include "tasks/common/rng.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::knowledge {
 

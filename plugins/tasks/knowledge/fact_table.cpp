@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <set>
 
-#include "tasks/common/text.h"
 #include "remix/errors.h"
+#include "tasks/common/text.h"
 
 namespace remix::tasks::knowledge {
 

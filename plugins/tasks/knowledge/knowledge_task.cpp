@@ -17,10 +17,12 @@ using remix::ParamType;
 
 const remix::ParamSpec kParams[] = {
     param("source", ParamType::Choice, "builtin", "where questions come from").one_of("builtin|arc|mmlu"),
-    params::data_file("train_file", "arc: train jsonl (e.g. ARC-Easy-Train.jsonl); mmlu: a csv file or a folder "
-                                    "of them (e.g. dev/)"),
-    params::data_file("eval_file", "arc: eval jsonl (e.g. ARC-Easy-Test.jsonl); mmlu: a csv file or a folder of "
-                                   "them (e.g. test/)"),
+    params::data_file("train_file",
+                      "arc: train jsonl (e.g. ARC-Easy-Train.jsonl); mmlu: a csv file or a folder "
+                      "of them (e.g. dev/)"),
+    params::data_file("eval_file",
+                      "arc: eval jsonl (e.g. ARC-Easy-Test.jsonl); mmlu: a csv file or a folder of "
+                      "them (e.g. test/)"),
     params::n_train("at most this many train questions (0 = all)"),
     params::n_eval("at most this many eval questions (0 = all)"),
     param("answer_by", ParamType::Choice, "loglik",
@@ -76,12 +78,9 @@ class KnowledgeTask : public DatasetTask {
     return answer_by_ == AnswerBy::Loglik ? EvalStyle::Choices : EvalStyle::Generate;
   }
   std::string metric_name() const override { return "accuracy"; }
-  std::string pretraining_text() override { return pretraining_; }
 
   std::vector<double> score(const std::vector<Example>& examples, const std::vector<Prediction>& predictions) override {
-    if (predictions.size() != examples.size())
-      throw std::invalid_argument("knowledge: " + std::to_string(predictions.size()) + " predictions for " +
-                                  std::to_string(examples.size()) + " examples");
+    check_predictions(examples, predictions);
     std::vector<double> scores;
     for (std::size_t i = 0; i < examples.size(); ++i)
       scores.push_back(score_answer(examples[i], predictions[i], answer_by_, length_normalize_));
@@ -107,7 +106,6 @@ class KnowledgeTask : public DatasetTask {
 
   AnswerBy answer_by_;
   bool length_normalize_;
-  std::string pretraining_;
 };
 
 }  // namespace
@@ -115,4 +113,5 @@ class KnowledgeTask : public DatasetTask {
 
 REMIX_TASK_PLUGIN(remix::tasks::knowledge::KnowledgeTask, "knowledge", "1.0.0",
                   "multiple-choice knowledge: ARC jsonl, MMLU csv or built-in fact recall about made-up entities "
-                  "held out of finetuning; accuracy", remix::tasks::knowledge::kParams)
+                  "held out of finetuning; accuracy",
+                  remix::tasks::knowledge::kParams)

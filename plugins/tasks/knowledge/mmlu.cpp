@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "remix/errors.h"
 #include "tasks/common/csv.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::knowledge {
 
@@ -35,7 +35,7 @@ void read_file(const fs::path& file, BadRecords& bad, std::vector<MultipleChoice
         throw DataError(record.where + ": an MMLU record has 6 fields (question, 4 choices, answer), this one has " +
                         std::to_string(record.fields.size()));
       std::string answer = trim(record.fields[5]);
-      std::int64_t label = answer.size() != 1                  ? -1
+      std::int64_t label = answer.size() != 1                     ? -1
                            : answer[0] >= '0' && answer[0] <= '3' ? answer[0] - '0'
                            : answer[0] >= 'A' && answer[0] <= 'D' ? answer[0] - 'A'
                                                                   : -1;

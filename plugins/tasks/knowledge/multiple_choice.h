@@ -23,7 +23,7 @@ struct MultipleChoice {
   std::string id;
   std::string question;
   std::vector<std::string> choices;
-  std::int64_t label = -1;                       // index of the correct choice
+  std::int64_t label = -1;                      // index of the correct choice
   std::map<std::string, std::string> metadata;  // source file:line, subject, entity, ...
 };
 

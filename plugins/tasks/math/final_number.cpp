@@ -23,8 +23,8 @@ std::string number_at(const std::string& text, std::size_t i, std::size_t& end) 
   std::size_t digits_start = j;
   while (j < text.size() && is_digit(text[j])) token += text[j++];
   // Thousands groups: a comma followed by exactly three digits (and no fourth).
-  while (j > digits_start && j + 3 < text.size() && text[j] == ',' && is_digit(text[j + 1]) &&
-         is_digit(text[j + 2]) && is_digit(text[j + 3]) && (j + 4 >= text.size() || !is_digit(text[j + 4]))) {
+  while (j > digits_start && j + 3 < text.size() && text[j] == ',' && is_digit(text[j + 1]) && is_digit(text[j + 2]) &&
+         is_digit(text[j + 3]) && (j + 4 >= text.size() || !is_digit(text[j + 4]))) {
     token += text.substr(j + 1, 3);
     j += 4;
   }
@@ -76,8 +76,10 @@ std::optional<std::string> final_number(const std::string& text) {
 std::string canonical_number(const std::string& token) {
   std::string sign, digits;
   for (char c : token) {
-    if (c == '-') sign = "-";
-    else if (c != '+' && c != ',') digits += c;
+    if (c == '-')
+      sign = "-";
+    else if (c != '+' && c != ',')
+      digits += c;
   }
   auto dot = digits.find('.');
   std::string whole = digits.substr(0, dot), frac = dot == std::string::npos ? "" : digits.substr(dot + 1);

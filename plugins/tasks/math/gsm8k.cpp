@@ -1,10 +1,10 @@
 // GSM8K reading (see gsm8k.h).
 #include "tasks/math/gsm8k.h"
 
+#include "remix/errors.h"
 #include "tasks/common/jsonl.h"
 #include "tasks/common/text.h"
 #include "tasks/math/final_number.h"
-#include "remix/errors.h"
 
 namespace remix::tasks::math {
 

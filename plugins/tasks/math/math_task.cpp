@@ -70,12 +70,9 @@ class MathTask : public DatasetTask {
 
   EvalStyle eval_style() const override { return EvalStyle::Generate; }
   std::string metric_name() const override { return "exact_match"; }
-  std::string pretraining_text() override { return pretraining_; }
 
   std::vector<double> score(const std::vector<Example>& examples, const std::vector<Prediction>& predictions) override {
-    if (predictions.size() != examples.size())
-      throw std::invalid_argument("math: " + std::to_string(predictions.size()) + " predictions for " +
-                                  std::to_string(examples.size()) + " examples");
+    check_predictions(examples, predictions);
     std::vector<double> scores;
     for (std::size_t i = 0; i < examples.size(); ++i) {
       auto got = final_number(cut_at_stop(predictions[i].text, generation_.stop));
@@ -109,18 +106,11 @@ class MathTask : public DatasetTask {
     options.operations = p.get_strings("operations");
     if (options.operations.empty()) throw ConfigError("tasks." + context().name + ".operations is empty");
     std::set<std::string> taken;  // keys already used by an earlier stream
-    auto draw = [&](const char* stream, std::int64_t count, auto&& emit) {
-      Rng rng(data_seed(), stream);
-      std::int64_t made = 0, tries = 0;
-      while (made < count) {
-        if (++tries > 200 * count + 1000)
-          throw ConfigError("tasks." + context().name + ": only " + std::to_string(made) + " distinct " + stream +
-                            " problems exist beside the others for these steps, max_number and operations; ask "
-                            "for fewer or widen the number range");
-        WordProblem problem = make_word_problem(rng, options);
-        if (!taken.insert(problem.key()).second) continue;
-        emit(problem, made++);
-      }
+    auto make = [&](Rng& rng) { return make_word_problem(rng, options); };
+    auto fresh = [&](const WordProblem& wp) { return taken.insert(wp.key()).second; };
+    auto draw_problems = [&](const char* stream, std::int64_t count, auto&& emit) {
+      draw(stream, count, "problems", "ask for fewer, or allow more steps, operations or a larger max_number", make,
+           fresh, emit);
     };
     auto as_example = [](const char* split, std::vector<Example>& out) {
       return [split, &out](const WordProblem& wp, std::int64_t i) {
@@ -128,19 +118,19 @@ class MathTask : public DatasetTask {
                                  wp.worked() + "\n", std::to_string(wp.result), "");
         e.metadata["start"] = std::to_string(wp.start);
         std::string steps;
-        for (const auto& [op, n] : wp.steps) steps += (steps.empty() ? "" : " ") + std::string(1, op) + std::to_string(n);
+        for (const auto& [op, n] : wp.steps)
+          steps += (steps.empty() ? "" : " ") + std::string(1, op) + std::to_string(n);
         e.metadata["steps"] = steps;
         out.push_back(std::move(e));
       };
     };
-    draw("eval", requested_eval() > 0 ? requested_eval() : 200, as_example("eval", eval_));
-    draw("train", requested_train() > 0 ? requested_train() : 2000, as_example("train", train_));
-    draw("pretrain", p.get_int("pretrain_problems"),
-         [&](const WordProblem& wp, std::int64_t) { pretraining_ += wp.story() + "\n"; });
+    draw_problems("eval", requested_eval() > 0 ? requested_eval() : 200, as_example("eval", eval_));
+    draw_problems("train", requested_train() > 0 ? requested_train() : 2000, as_example("train", train_));
+    draw_problems("pretrain", p.get_int("pretrain_problems"),
+                  [&](const WordProblem& wp, std::int64_t) { pretraining_ += wp.story() + "\n"; });
   }
 
   std::string source_;
-  std::string pretraining_;
 };
 
 }  // namespace
@@ -148,4 +138,5 @@ class MathTask : public DatasetTask {
 
 REMIX_TASK_PLUGIN(remix::tasks::math::MathTask, "math", "1.0.0",
                   "arithmetic word problems: GSM8K jsonl or built-in multi-step problems; exact match of the final "
-                  "number", remix::tasks::math::kParams)
+                  "number",
+                  remix::tasks::math::kParams)

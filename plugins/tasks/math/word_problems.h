@@ -20,9 +20,9 @@
 namespace remix::tasks::math {
 
 struct WordProblemOptions {
-  int steps = 2;                                        // operations after the starting amount
-  std::int64_t max_number = 20;                         // starting amount and added / taken amounts: 1..max
-  std::int64_t max_multiplier = 3;                      // multiplications by 2..max
+  int steps = 2;                    // operations after the starting amount
+  std::int64_t max_number = 20;     // starting amount and added / taken amounts: 1..max
+  std::int64_t max_multiplier = 3;  // multiplications by 2..max
   std::vector<std::string> operations{"add", "sub", "mul"};
 };
 
@@ -32,9 +32,9 @@ struct WordProblem {
   std::vector<std::pair<char, std::int64_t>> steps;  // ('+' | '-' | '*', operand)
   std::int64_t result = 0;
 
-  std::string key() const;       // "12+5-3"
+  std::string key() const;  // "12+5-3"
   std::string question() const;
-  std::string worked() const;    // ends with "#### <result>"
+  std::string worked() const;  // ends with "#### <result>"
   std::string story() const;
 };
 

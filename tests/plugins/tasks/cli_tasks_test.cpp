@@ -37,7 +37,8 @@ TEST(CliTasks, PluginsListsTheThreeTasksWithTheirParameters) {
 
 TEST(CliTasks, RunStartsTheBuiltinTasksAndStoresWhatTheyReport) {
   test::TempDir dir;
-  auto r = remix({"run", config(dir, "  math: {plugin: math}\n  code: {plugin: code}\n  facts: {plugin: knowledge}\n")});
+  auto r =
+      remix({"run", config(dir, "  math: {plugin: math}\n  code: {plugin: code}\n  facts: {plugin: knowledge}\n")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("task math: 2000 train / 200 eval examples"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("task facts: 720 train / 180 eval examples"), std::string::npos) << r.err;
@@ -45,7 +46,7 @@ TEST(CliTasks, RunStartsTheBuiltinTasksAndStoresWhatTheyReport) {
                         "SELECT key, value FROM tags WHERE key LIKE 'task.%' ORDER BY key", "--format", "csv"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
   for (const char* tag : {"task.code.sandbox,", "task.code.python,", "task.facts.source,builtin",
-                          "task.facts.facts_file," , "task.math.stats.skipped_records,0"})
+                          "task.facts.facts_file,", "task.math.stats.skipped_records,0"})
     EXPECT_NE(q.out.find(tag), std::string::npos) << tag << "\n" << q.out;
   EXPECT_NE(q.out.find(test::source_dir() + "/datasets/facts/entities.tsv"), std::string::npos) << q.out;
 }
@@ -54,17 +55,19 @@ TEST(CliTasks, BadTaskInputExitsTwo) {
   test::TempDir dir;
   std::string bad = dir.write("bad.jsonl", "{\"question\": \"q\", \"answer\": \"#### 1\"}\n{\"question\": \"q\"}\n");
   auto missing = remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, train_file: " + dir.file("no.jsonl") +
-                                              ", eval_file: " + bad + "}\n")});
+                                               ", eval_file: " + bad + "}\n")});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("data file not found: " + dir.file("no.jsonl")), std::string::npos) << missing.err;
 
-  auto record = remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " +
-                                             bad + ", eval_file: " + bad + "}\n")});
+  auto record =
+      remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " + bad +
+                                    ", eval_file: " + bad + "}\n")});
   EXPECT_EQ(record.exit_code, 2);
   EXPECT_NE(record.err.find(bad + ":2: record has no field 'answer'"), std::string::npos) << record.err;
 
-  auto skipped = remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " +
-                                              bad + ", eval_file: " + bad + ", skip_bad_records: true}\n")});
+  auto skipped =
+      remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " + bad +
+                                    ", eval_file: " + bad + ", skip_bad_records: true}\n")});
   EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
   EXPECT_NE(skipped.err.find("warning: task m: skipped 1 bad record of " + bad), std::string::npos) << skipped.err;
   auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),

@@ -82,13 +82,19 @@ TEST(CodeTask, BuiltinProblemsAreRightByAnIndependentReference) {
     Split split = i < 800 ? Split::Train : Split::Eval;
     EXPECT_TRUE(specs[split].insert(e.metadata.at("spec")).second) << e.metadata.at("spec");
     longest = std::max(longest, e.prompt.size() + e.answer.size());
-    problems.push_back({{"id", e.id}, {"spec", e.metadata.at("spec")}, {"prompt", e.prompt}, {"answer", e.answer},
+    problems.push_back({{"id", e.id},
+                        {"spec", e.metadata.at("spec")},
+                        {"prompt", e.prompt},
+                        {"answer", e.answer},
                         {"tests", e.metadata.at("tests")}});
     // The description names the operations of the spec, in order.
     std::size_t at = 0;
     static const std::regex op(R"(\|(add|sub|mul):(\d+))");
-    for (std::sregex_iterator it(e.metadata.at("spec").begin(), e.metadata.at("spec").end(), op), end; it != end; ++it) {
-      std::string words = std::string((*it)[1] == "add" ? "plus " : (*it)[1] == "sub" ? "minus " : "times ") +
+    for (std::sregex_iterator it(e.metadata.at("spec").begin(), e.metadata.at("spec").end(), op), end; it != end;
+         ++it) {
+      std::string words = std::string((*it)[1] == "add"   ? "plus "
+                                      : (*it)[1] == "sub" ? "minus "
+                                                          : "times ") +
                           (*it)[2].str();
       at = e.prompt.find(words, at);
       EXPECT_NE(at, std::string::npos) << words << " in " << e.prompt;
@@ -129,8 +135,12 @@ TEST(CodeTask, BuiltinScoredThroughTheSandbox) {
 }
 
 TEST(CodeTask, BuiltinKnobs) {
-  auto task = start_task("code", {{"families", {"string"}}, {"steps", 1}, {"tests_per_problem", 5}, {"n_train", 3},
-                                  {"n_eval", 3}, {"pretrain_functions", 0}})
+  auto task = start_task("code", {{"families", {"string"}},
+                                  {"steps", 1},
+                                  {"tests_per_problem", 5},
+                                  {"n_train", 3},
+                                  {"n_eval", 3},
+                                  {"pretrain_functions", 0}})
                   .task;
   for (const auto& e : test::all_examples(*task)) {
     EXPECT_EQ(e.metadata.at("spec").rfind("string|", 0), 0u);
@@ -144,7 +154,8 @@ TEST(CodeTask, BuiltinKnobs) {
 
 TEST(CodeTask, EarlyExitsFailThroughThePlugin) {
   test::TempDir dir;
-  std::string data = dir.write("he.jsonl", json({{"task_id", "t/0"}, {"prompt", "def add(a, b):\n"},
+  std::string data = dir.write("he.jsonl", json({{"task_id", "t/0"},
+                                                 {"prompt", "def add(a, b):\n"},
                                                  {"canonical_solution", "    return a + b\n"},
                                                  {"test", "def check(candidate):\n    assert candidate(1, 2) == 3\n"},
                                                  {"entry_point", "add"}})
@@ -167,8 +178,12 @@ void check_benchmark(const std::string& source, const std::string& file, std::si
                      const std::function<std::string(const Example&)>& wrong_solution) {
   // A generous wall clock: a few reference solutions take seconds of CPU (MBPP 123 about 2.5), and the test
   // suite may share the machine's cores with other tests.
-  auto task = start_task("code", {{"source", source}, {"data_file", file}, {"max_example_bytes", 0}, {"workers", 4},
-                                  {"time_limit_s", 60}, {"cpu_time_limit_s", 20}})
+  auto task = start_task("code", {{"source", source},
+                                  {"data_file", file},
+                                  {"max_example_bytes", 0},
+                                  {"workers", 4},
+                                  {"time_limit_s", 60},
+                                  {"cpu_time_limit_s", 20}})
                   .task;
   auto eval = task->examples(Split::Eval);
   ASSERT_EQ(eval.size(), eval_count);
@@ -199,8 +214,8 @@ TEST(CodeTask, EveryMbppTestSplitReferenceSolutionPasses) {
       wrong += "def " + (*it)[1].str() + "(*args, **kwargs):\n    return None\n";
     return wrong;
   });
-  auto task = start_task("code", {{"source", "mbpp"}, {"data_file", file}, {"max_example_bytes", 0}, {"few_shot", 1}})
-                  .task;
+  auto task =
+      start_task("code", {{"source", "mbpp"}, {"data_file", file}, {"max_example_bytes", 0}, {"few_shot", 1}}).task;
   EXPECT_EQ(task->examples(Split::Train).size(), 374u);  // 601-974
   auto shot = task->examples(Split::Eval).at(0).metadata.at("few_shot_ids");
   int shot_id = std::stoi(shot.substr(shot.find('/') + 1));
@@ -215,13 +230,14 @@ TEST(CodeTask, BadInput) {
   error = test::start_error("code", {{"source", "mbpp"}});
   EXPECT_NE(error.find("tasks.code.data_file is required when source is mbpp"), std::string::npos) << error;
   test::TempDir dir;
-  std::string data = dir.write("mbpp.jsonl", "{\"task_id\": 11, \"text\": \"t\", \"code\": \"x = 1\", "
-                                             "\"test_list\": [\"assert x == 1\"], \"test_setup_code\": \"\"}\n"
-                                             "{\"task_id\": 12, \"text\": \"t\", \"code\": \"x = 1\"}\n");
+  std::string data = dir.write("mbpp.jsonl",
+                               "{\"task_id\": 11, \"text\": \"t\", \"code\": \"x = 1\", "
+                               "\"test_list\": [\"assert x == 1\"], \"test_setup_code\": \"\"}\n"
+                               "{\"task_id\": 12, \"text\": \"t\", \"code\": \"x = 1\"}\n");
   error = test::start_error("code", {{"source", "mbpp"}, {"data_file", data}});
   EXPECT_NE(error.find(data + ":2: record has no field 'test_list'"), std::string::npos) << error;
-  auto skipping = start_task("code", {{"source", "mbpp"}, {"data_file", data}, {"skip_bad_records", true},
-                                      {"max_example_bytes", 0}});
+  auto skipping = start_task(
+      "code", {{"source", "mbpp"}, {"data_file", data}, {"skip_bad_records", true}, {"max_example_bytes", 0}});
   EXPECT_EQ(skipping.task->examples(Split::Eval).size(), 1u);
   EXPECT_EQ(skipping.task->stats().at("skipped_records"), 1);
 }

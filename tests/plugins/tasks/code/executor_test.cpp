@@ -63,7 +63,8 @@ std::vector<std::string> processes_with(const std::string& needle) {
 
 // A program: `body` inside add() (or at the top level, unindented lines after it), then the tests.
 std::string program(const std::string& body, const std::string& top_level = "") {
-  return "def add(a, b):\n" + body + "    return a + b\n" + top_level + "\nassert add(1, 2) == 3\nassert add(2, 2) == 4\n";
+  return "def add(a, b):\n" + body + "    return a + b\n" + top_level +
+         "\nassert add(1, 2) == 3\nassert add(2, 2) == 4\n";
 }
 
 struct Hostile {
@@ -90,7 +91,8 @@ void run_hostile_suite(const std::string& sandbox) {
       {"endless loop", program("    while True:\n        pass\n"), {Outcome::TimedOut, Outcome::Killed}},
       {"fork bomb", "import os\n" + program("    while True:\n        os.fork()\n"), {}},
       {"memory hog", program("    hog = []\n    while True:\n        hog.append(bytearray(1 << 20))\n"), {}},
-      {"huge file", program("    with open('big', 'wb') as f:\n        while True:\n            f.write(b'0' * (1 << 20))\n"),
+      {"huge file",
+       program("    with open('big', 'wb') as f:\n        while True:\n            f.write(b'0' * (1 << 20))\n"),
        {}},
       {"writes outside its folder",
        program("    for p in [" + nlohmann::json(canary).dump() + ", " + nlohmann::json(source_canary).dump() +
@@ -105,19 +107,21 @@ void run_hostile_suite(const std::string& sandbox) {
       {"kills its process group, then exits 0",
        program("    import os, signal\n    os.killpg(0, signal.SIGKILL)\n    os._exit(0)\n"),
        {Outcome::Killed, Outcome::EarlyExit}},
-      {"reads stdin for the marker", program("    import os, sys\n    print(sys.stdin.read())\n    os._exit(0)\n"),
+      {"reads stdin for the marker",
+       program("    import os, sys\n    print(sys.stdin.read())\n    os._exit(0)\n"),
        {Outcome::EarlyExit}},
       {"waits on stdin", program("    return int(input())\n"), {Outcome::Failed}},
       {"prints 100 MB", program("    import sys\n    sys.stdout.write('x' * (100 << 20))\n"), {Outcome::OutputLimit}},
       {"leaves a process behind",
-       program("    import os\n    if os.fork() == 0:\n        os.setsid()\n        os.execv('/bin/sleep', ['sleep', '" +
-               sleeper + "'])\n    os._exit(0)\n"),
+       program(
+           "    import os\n    if os.fork() == 0:\n        os.setsid()\n        os.execv('/bin/sleep', ['sleep', '" +
+           sleeper + "'])\n    os._exit(0)\n"),
        {Outcome::EarlyExit}},
   };
   std::vector<std::string> programs;
   for (const auto& h : hostile) programs.push_back(h.program);
-  programs.push_back(program(""));                           // honest
-  programs.push_back(program("    return a * b\n"));       // honest but wrong
+  programs.push_back(program(""));                    // honest
+  programs.push_back(program("    return a * b\n"));  // honest but wrong
 
   auto start = std::chrono::steady_clock::now();
   auto results = executor->run(programs);
@@ -176,10 +180,12 @@ TEST(CodeExecutor, AutoPrefersBubblewrapAndSaysWhatRan) {
     std::cerr << "note: bwrap is installed but does not work here; warnings: " << warnings.size() << "\n";
   EXPECT_EQ(facts.at("sandbox"), sandbox_name(executor.sandbox_kind()));
   EXPECT_EQ(facts.at("python"), executor.python().executable);
-  EXPECT_EQ(facts.at("sandbox_user").rfind(geteuid() == 0 ? "uid " : "this process", 0), 0u) << facts.at("sandbox_user");
+  EXPECT_EQ(facts.at("sandbox_user").rfind(geteuid() == 0 ? "uid " : "this process", 0), 0u)
+      << facts.at("sandbox_user");
   if (executor.sandbox_kind() == SandboxKind::Rlimits) {
     bool warned = false;
-    for (const auto& w : warnings) warned = warned || w.find("without filesystem or network isolation") != std::string::npos;
+    for (const auto& w : warnings)
+      warned = warned || w.find("without filesystem or network isolation") != std::string::npos;
     EXPECT_TRUE(warned);
   }
   // No network inside bubblewrap.

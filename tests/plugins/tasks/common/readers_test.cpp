@@ -5,13 +5,13 @@
 
 #include <set>
 
+#include "remix/errors.h"
+#include "support/test_env.h"
 #include "tasks/common/bad_records.h"
 #include "tasks/common/csv.h"
 #include "tasks/common/jsonl.h"
 #include "tasks/common/rng.h"
 #include "tasks/common/text.h"
-#include "remix/errors.h"
-#include "support/test_env.h"
 
 namespace remix::tasks {
 namespace {
@@ -28,8 +28,8 @@ TEST(Csv, QuotedCommasLineBreaksAndDoubledQuotes) {
   auto records = parse_csv(text, "f.csv", bad);
   ASSERT_EQ(records.size(), 4u);
   EXPECT_EQ(records[0].fields[5], "answer");
-  EXPECT_EQ(records[1].fields, (std::vector<std::string>{"Is 1,000 big?", "yes", "no", "maybe, maybe not",
-                                                          "say \"what\"", "0"}));
+  EXPECT_EQ(records[1].fields,
+            (std::vector<std::string>{"Is 1,000 big?", "yes", "no", "maybe, maybe not", "say \"what\"", "0"}));
   EXPECT_EQ(records[1].where, "f.csv:2");
   EXPECT_EQ(records[2].fields[0], "Two\nline\r\nquestion");  // line breaks inside quotes are data
   EXPECT_EQ(records[2].fields[5], "3");

@@ -90,8 +90,8 @@ TEST(KnowledgeTask, BuiltinIsDeterministicAndKnobsWork) {
   auto other = start_task("knowledge", {{"data_seed", 5}}).task->examples(Split::Eval);
   EXPECT_NE(other[0].id, a[720].id);
 
-  auto small = start_task("knowledge", {{"eval_entities", 10}, {"attributes", {"job"}}, {"num_choices", 2},
-                                        {"fact_forms", 1}});
+  auto small =
+      start_task("knowledge", {{"eval_entities", 10}, {"attributes", {"job"}}, {"num_choices", 2}, {"fact_forms", 1}});
   auto eval = small.task->examples(Split::Eval);
   EXPECT_EQ(eval.size(), 10u);
   for (const auto& e : eval) {
@@ -128,7 +128,8 @@ TEST(KnowledgeTask, LetterAnswersAndLengthNormalisedLoglik) {
   auto norm = start_task("knowledge", {{"length_normalize", true}}).task;
   auto n = norm->examples(Split::Eval)[0];
   std::vector<double> lp(n.choices.size(), -100.0);
-  lp[static_cast<std::size_t>(n.label)] = -0.5 * static_cast<double>(n.choices[static_cast<std::size_t>(n.label)].size());
+  lp[static_cast<std::size_t>(n.label)] =
+      -0.5 * static_cast<double>(n.choices[static_cast<std::size_t>(n.label)].size());
   EXPECT_EQ(norm->score({n}, {{"", lp}}), std::vector<double>{1});
   EXPECT_THROW(norm->score({n}, {{"", {-1.0}}}), std::invalid_argument);
 }
@@ -136,8 +137,10 @@ TEST(KnowledgeTask, LetterAnswersAndLengthNormalisedLoglik) {
 TEST(KnowledgeTask, ArcNumericLabelsNormalisedByPosition) {
   REMIX_REQUIRE_SHARED(shared);
   std::string dir = shared + "/datasets/arc/";
-  auto task = start_task("knowledge", {{"source", "arc"}, {"train_file", dir + "ARC-Easy-Train.jsonl"},
-                                       {"eval_file", dir + "ARC-Easy-Test.jsonl"}, {"max_example_bytes", 0}})
+  auto task = start_task("knowledge", {{"source", "arc"},
+                                       {"train_file", dir + "ARC-Easy-Train.jsonl"},
+                                       {"eval_file", dir + "ARC-Easy-Test.jsonl"},
+                                       {"max_example_bytes", 0}})
                   .task;
   auto eval = task->examples(Split::Eval);
   EXPECT_EQ(eval.size(), 2376u);
@@ -171,8 +174,8 @@ TEST(KnowledgeTask, ArcAnswerKeyNotAmongTheChoices) {
   std::string path = dir.write("arc.jsonl", q + "\"B\"}\n" + q + "\"E\"}\n");
   std::string error = test::start_error("knowledge", {{"source", "arc"}, {"train_file", path}, {"eval_file", path}});
   EXPECT_NE(error.find(path + ":2: answerKey 'E' is not among the choice labels A, B, C"), std::string::npos) << error;
-  auto skipped = start_task("knowledge", {{"source", "arc"}, {"train_file", path}, {"eval_file", path},
-                                          {"skip_bad_records", true}});
+  auto skipped = start_task("knowledge",
+                            {{"source", "arc"}, {"train_file", path}, {"eval_file", path}, {"skip_bad_records", true}});
   EXPECT_EQ(skipped.task->examples(Split::Eval).size(), 1u);
   EXPECT_EQ(skipped.task->stats().at("skipped_records"), 2);  // once per file read (train and eval)
   std::string no_stem = dir.write("nostem.jsonl", R"({"id": "y", "question": {"choices": []}, "answerKey": "A"})");
@@ -206,8 +209,8 @@ TEST(KnowledgeTask, MmluCsvWithQuotedCommasAndLineBreaks) {
   std::string wrong = dir.write("wrong.csv", "q,a,b,c,d,7\nq,a,b,c\nq,a,b,c,d,B\n");
   error = test::start_error("knowledge", {{"source", "mmlu"}, {"train_file", wrong}, {"eval_file", wrong}});
   EXPECT_NE(error.find(wrong + ":1: answer '7' is not 0-3 or A-D"), std::string::npos) << error;
-  auto skipping = start_task("knowledge", {{"source", "mmlu"}, {"train_file", wrong}, {"eval_file", wrong},
-                                           {"skip_bad_records", true}});
+  auto skipping = start_task(
+      "knowledge", {{"source", "mmlu"}, {"train_file", wrong}, {"eval_file", wrong}, {"skip_bad_records", true}});
   EXPECT_EQ(skipping.task->examples(Split::Eval).size(), 1u);
   EXPECT_EQ(skipping.task->stats().at("skipped_records"), 4);
   EXPECT_EQ(skipping.warnings.size(), 2u);
@@ -216,9 +219,11 @@ TEST(KnowledgeTask, MmluCsvWithQuotedCommasAndLineBreaks) {
 TEST(KnowledgeTask, MmluRealFiles) {
   REMIX_REQUIRE_SHARED(shared);
   std::string dir = shared + "/datasets/mmlu/";
-  auto task = start_task("knowledge", {{"source", "mmlu"}, {"train_file", dir + "dev"}, {"eval_file", dir + "test"},
-                                       {"max_example_bytes", 0}})
-                  .task;
+  auto task =
+      start_task(
+          "knowledge",
+          {{"source", "mmlu"}, {"train_file", dir + "dev"}, {"eval_file", dir + "test"}, {"max_example_bytes", 0}})
+          .task;
   EXPECT_EQ(task->examples(Split::Train).size(), 285u);
   auto eval = task->examples(Split::Eval);
   EXPECT_EQ(eval.size(), 14042u);
@@ -234,8 +239,8 @@ TEST(KnowledgeTask, MmluRealFiles) {
 }
 
 TEST(KnowledgeTask, MissingFilesNameThemselves) {
-  std::string error = test::start_error("knowledge", {{"source", "mmlu"}, {"train_file", "/nonexistent/dev"},
-                                                      {"eval_file", "/nonexistent/test"}});
+  std::string error = test::start_error(
+      "knowledge", {{"source", "mmlu"}, {"train_file", "/nonexistent/dev"}, {"eval_file", "/nonexistent/test"}});
   EXPECT_NE(error.find("tasks.knowledge.train_file: data file not found: /nonexistent/dev"), std::string::npos)
       << error;
   error = test::start_error("knowledge", {{"facts_file", "/nonexistent/facts.tsv"}});

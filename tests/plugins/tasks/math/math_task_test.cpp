@@ -98,7 +98,8 @@ TEST(MathTask, BuiltinAnswersAreRightAndSplitsDisjoint) {
 TEST(MathTask, BuiltinExamplesFitTheContextAndFewShotIsRefusedWhenTheyWouldNot) {
   auto started = start_task("math");
   std::size_t longest = 0;
-  for (const auto& e : test::all_examples(*started.task)) longest = std::max(longest, e.prompt.size() + e.answer.size());
+  for (const auto& e : test::all_examples(*started.task))
+    longest = std::max(longest, e.prompt.size() + e.answer.size());
   EXPECT_LE(longest, 96u);
   RecordProperty("longest_example_bytes", static_cast<int>(longest));
   EXPECT_EQ(started.task->stats().at("longest_example_bytes"), static_cast<double>(longest));
@@ -111,8 +112,12 @@ TEST(MathTask, BuiltinExamplesFitTheContextAndFewShotIsRefusedWhenTheyWouldNot) 
 }
 
 TEST(MathTask, DifficultyKnobsShapeTheProblems) {
-  auto easy = start_task("math", {{"steps", 1}, {"operations", {"add"}}, {"max_number", 5}, {"n_train", 10},
-                                  {"n_eval", 10}, {"pretrain_problems", 0}});
+  auto easy = start_task("math", {{"steps", 1},
+                                  {"operations", {"add"}},
+                                  {"max_number", 5},
+                                  {"n_train", 10},
+                                  {"n_eval", 10},
+                                  {"pretrain_problems", 0}});
   for (const auto& e : test::all_examples(*easy.task)) {
     EXPECT_EQ(e.metadata.at("steps").size(), 2u) << e.metadata.at("steps");  // "+n", n <= 5
     EXPECT_EQ(e.metadata.at("steps")[0], '+');
@@ -147,16 +152,18 @@ TEST(MathTask, FinalNumberExactMatch) {
             (std::vector<double>{1, 1, 1, 0, 0}));
   // "####" decides even when more numbers follow; without it the last number does; text after a stop string
   // (a blank line here) is not read.
-  EXPECT_EQ(score_texts(*task, eval[2], {"#### 14 then 15", "13 or 14", "14 or 13", "#### 014", "14\n\n#### 15",
-                                         "#### $14", "14.5"}),
+  EXPECT_EQ(score_texts(*task, eval[2],
+                        {"#### 14 then 15", "13 or 14", "14 or 13", "#### 014", "14\n\n#### 15", "#### $14", "14.5"}),
             (std::vector<double>{1, 1, 0, 1, 1, 1, 0}));
 }
 
 TEST(MathTask, Gsm8kGoldOfEveryRealRecord) {
   REMIX_REQUIRE_SHARED(shared);
   std::string dir = shared + "/datasets/gsm8k/";
-  auto task = start_task("math", {{"source", "gsm8k"}, {"train_file", dir + "train.jsonl"},
-                                  {"eval_file", dir + "test.jsonl"}, {"max_example_bytes", 0}})
+  auto task = start_task("math", {{"source", "gsm8k"},
+                                  {"train_file", dir + "train.jsonl"},
+                                  {"eval_file", dir + "test.jsonl"},
+                                  {"max_example_bytes", 0}})
                   .task;
   for (auto [split, file, count] : {std::tuple{Split::Train, "train.jsonl", 7473}, {Split::Eval, "test.jsonl", 1319}}) {
     auto examples = task->examples(split);
@@ -191,7 +198,7 @@ TEST(MathTask, BadGsm8kInput) {
                                  "{\"question\": \"q\", \"answer\": \"#### 1\"}\n"
                                  "\n"
                                  "{\"question\": \"q\", \"answer\": \"#### 2\"\n"  // line 3: not valid JSON
-                                 "{\"question\": \"q\"}\n"                            // line 4: no answer
+                                 "{\"question\": \"q\"}\n"                         // line 4: no answer
                                  "{\"question\": \"q\", \"answer\": \"no final number\"}\n"
                                  "{\"question\": \"q\", \"answer\": \"#### 6\"}\n");
   auto gsm8k = [&](const std::string& train, json more = json::object()) {
@@ -214,15 +221,13 @@ TEST(MathTask, BadGsm8kInput) {
   EXPECT_NE(error.find(missing_field + ":1: record has no field 'answer'"), std::string::npos) << error;
   std::string no_marker = dir.write("nomarker.jsonl", "{\"question\": \"q\", \"answer\": \"42\"}\n");
   error = test::start_error("math", gsm8k(no_marker));
-  EXPECT_NE(error.find(no_marker + ":1: field 'answer' does not end with '#### <number>'"), std::string::npos)
-      << error;
+  EXPECT_NE(error.find(no_marker + ":1: field 'answer' does not end with '#### <number>'"), std::string::npos) << error;
 
   auto skipping = start_task("math", gsm8k(broken, {{"skip_bad_records", true}}));
   EXPECT_EQ(skipping.task->examples(Split::Train).size(), 2u);
   EXPECT_EQ(skipping.task->stats().at("skipped_records"), 3);
   ASSERT_EQ(skipping.warnings.size(), 1u);
-  EXPECT_NE(skipping.warnings[0].find("skipped 3 bad records of " + broken), std::string::npos)
-      << skipping.warnings[0];
+  EXPECT_NE(skipping.warnings[0].find("skipped 3 bad records of " + broken), std::string::npos) << skipping.warnings[0];
 }
 
 }  // namespace
