@@ -7,9 +7,11 @@ start with another value of it ("pink" / "pinkish"), so that scoring a choice by
 decided by a shared prefix.
 
     python3 datasets/facts/make_facts.py            # rewrites datasets/facts/entities.tsv
+    python3 datasets/facts/make_facts.py OUT.tsv    # writes it elsewhere (the tests compare the two)
 """
 import os
 import random
+import sys
 
 SEED = 20240601
 ENTITIES = 300
@@ -48,7 +50,8 @@ def main():
     rows = ["name\tcity\tcolour\tjob"]
     for name in sorted(names):
         rows.append("\t".join([name, rng.choice(towns), rng.choice(COLOURS), rng.choice(JOBS)]))
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "entities.tsv")
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                               "entities.tsv")
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(rows) + "\n")
 

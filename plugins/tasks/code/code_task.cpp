@@ -46,7 +46,7 @@ const remix::ParamSpec kParams[] = {
     param("scratch_mb", ParamType::Int, "32", "bubblewrap: size of the private /tmp and working folder (MiB)")
         .range(1, 1 << 20),
     param("sandbox_uid_base", ParamType::Int, "1900000000", "as root: first unprivileged uid samples run as")
-        .range(1000, 4294967000.0)
+        .range(1000, 2147000000)
         .not_in_key(),
     params::kFewShot,
     params::kDataSeed,

@@ -1,7 +1,8 @@
 // The base of the task plugins: holds the train and eval examples a task builds in its constructor and does
 // what every task does with them, once: the common parameters (task_params.h), the example caps, few-shot
 // prompts, the length check against the model's context, the data-file checks, and the stats and tags the
-// host stores with the run. A task fills train_ / eval_ (and generation_, tags_), then calls finish().
+// host stores with the run. A task fills train_ / eval_ (and generation_, pretraining_, tags_), then calls
+// finish().
 #pragma once
 
 #include <cstdint>

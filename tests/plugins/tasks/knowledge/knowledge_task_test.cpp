@@ -83,6 +83,14 @@ TEST(KnowledgeTask, BuiltinQuestionsAskAboutHeldOutEntitiesWithTheRightAnswer) {
   EXPECT_EQ(labels.size(), 4u);
 }
 
+TEST(KnowledgeTask, FactTableIsWhatItsScriptWrites) {
+  test::TempDir dir;
+  auto r = test::run_command(
+      {"/usr/bin/env", "python3", test::source_dir() + "/datasets/facts/make_facts.py", dir.file("e.tsv")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(dir.file("e.tsv")), test::read_file(test::source_dir() + "/datasets/facts/entities.tsv"));
+}
+
 TEST(KnowledgeTask, BuiltinIsDeterministicAndKnobsWork) {
   auto a = test::all_examples(*start_task("knowledge").task), b = test::all_examples(*start_task("knowledge").task);
   ASSERT_EQ(a.size(), b.size());
