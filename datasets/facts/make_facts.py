@@ -47,7 +47,9 @@ def main():
         if 4 <= len(name) <= 8 and name not in towns:
             names.add(name)
     assert prefix_free(COLOURS) and prefix_free(JOBS)
-    rows = ["name\tcity\tcolour\tjob"]
+    rows = ["# The knowledge task's fact table: made-up people with a home town, a favourite colour and a job.",
+            "# Written by make_facts.py from a fixed seed; do not edit by hand.",
+            "name\tcity\tcolour\tjob"]
     for name in sorted(names):
         rows.append("\t".join([name, rng.choice(towns), rng.choice(COLOURS), rng.choice(JOBS)]))
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -120,7 +120,8 @@ TEST(Cli, PluginProblemsInRunExitTwo) {
     std::string override_text, expected;
   };
   std::vector<Case> cases = {
-      {"router.plugin=" + plugins + "/test_wrong_abi.so", "ABI version 42 does not match this remix's ABI version " + std::to_string(REMIX_PLUGIN_ABI_VERSION)},
+      {"router.plugin=" + plugins + "/test_wrong_abi.so",
+       "ABI version 42 does not match this remix's ABI version " + std::to_string(REMIX_PLUGIN_ABI_VERSION)},
       {"router.plugin=" + plugins + "/test_wrong_fingerprint.so", "plugin was built for 'sdk=0.0;torch=0.4"},
       {"router.plugin=" + plugins + "/test_no_entry.so", "is not a remix plugin"},
       {"router.plugin=/nonexistent/r.so", "plugin library not found: /nonexistent/r.so"},

@@ -22,6 +22,7 @@ std::map<std::string, std::map<std::string, std::string>> fact_table() {
   std::vector<std::string> header;
   std::map<std::string, std::map<std::string, std::string>> table;
   for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
     std::vector<std::string> cells;
     std::istringstream fields(line);
     for (std::string cell; std::getline(fields, cell, '\t');) cells.push_back(cell);
