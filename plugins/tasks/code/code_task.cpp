@@ -102,9 +102,7 @@ class CodeTask : public DatasetTask {
       build_functions(p);
     } else {
       bool humaneval = source == "humaneval";
-      std::string path =
-          require_path("data_file", p.get_string("data_file"), source, humaneval ? kHumanEvalHint : kMbppHint);
-      tags_["data_file"] = path;
+      std::string path = data_file(p, "data_file", source, humaneval ? kHumanEvalHint : kMbppHint);
       CodeBenchmark b = humaneval ? read_humaneval(path, bad_records()) : read_mbpp(path, bad_records());
       for (auto [from, to] :
            {std::pair{&b.train, &train_}, std::pair{&b.eval, &eval_}, std::pair{&b.few_shot_pool, &few_shot_pool_}})

@@ -93,14 +93,16 @@ void DatasetTask::check_predictions(const std::vector<Example>& examples,
                                 " predictions for " + std::to_string(examples.size()) + " examples");
 }
 
-std::string DatasetTask::require_path(const std::string& key, const std::string& value, const std::string& source,
-                                      const std::string& hint) const {
-  if (value.empty())
+std::string DatasetTask::data_file(const Params& params, const std::string& key, const std::string& source,
+                                   const std::string& hint) {
+  const std::string& path = params.get_string(key);
+  if (path.empty())
     throw DataError("tasks." + context_.name + "." + key + " is required when source is " + source + " (" + hint + ")");
   std::error_code ec;
-  if (!std::filesystem::exists(value, ec))
-    throw DataError("tasks." + context_.name + "." + key + ": data file not found: " + value);
-  return value;
+  if (!std::filesystem::exists(path, ec))
+    throw DataError("tasks." + context_.name + "." + key + ": data file not found: " + path);
+  tags_[key] = path;
+  return path;
 }
 
 std::string DatasetTask::builtin_file(const std::string& relative, const std::string& override_path) const {

@@ -33,10 +33,10 @@ class DatasetTask : public Task {
   // is longer than max_example_bytes.
   void finish();
 
-  // The path a source needs from parameter `key`: a DataError when it is empty (saying which source needs
-  // it and where to get it: `hint`) or when nothing is there.
-  std::string require_path(const std::string& key, const std::string& value, const std::string& source,
-                           const std::string& hint) const;
+  // The data file a source needs, from the string parameter `key`: a DataError when it is empty (saying which
+  // source needs it and where to get it: `hint`) or when nothing is there. Recorded in the tags as `key`.
+  std::string data_file(const Params& params, const std::string& key, const std::string& source,
+                        const std::string& hint);
   // A file under the context's datasets/ folder (built-in data), unless `override_path` names another.
   std::string builtin_file(const std::string& relative, const std::string& override_path) const;
 

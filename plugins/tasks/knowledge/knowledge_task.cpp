@@ -64,8 +64,7 @@ class KnowledgeTask : public DatasetTask {
       auto read = source == "arc" ? read_arc : read_mmlu;
       const char* hint = source == "arc" ? kArcHint : kMmluHint;
       for (auto [key, out] : {std::pair{"train_file", &train}, std::pair{"eval_file", &eval}}) {
-        *out = read(require_path(key, p.get_string(key), source, hint), bad_records());
-        tags_[key] = p.get_string(key);
+        *out = read(data_file(p, key, source, hint), bad_records());
       }
     }
     for (const auto& q : train) train_.push_back(to_example(q, answer_by_));

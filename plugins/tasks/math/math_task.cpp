@@ -86,12 +86,11 @@ class MathTask : public DatasetTask {
     // The worked solution spans lines, so the answer ends with a blank line, which is also where generation stops.
     generation_ = {512, {"\n\n", "\nQ:"}};
     auto read = [&](const char* key, const char* split, std::vector<Example>& out) {
-      std::string path = require_path(key, p.get_string(key), "gsm8k", kGsm8kHint);
+      std::string path = data_file(p, key, "gsm8k", kGsm8kHint);
       auto problems = read_gsm8k(path, bad_records());
       for (std::size_t i = 0; i < problems.size(); ++i)
         out.push_back(make_example(std::string("gsm8k/") + split + "/" + std::to_string(i), problems[i].question,
                                    problems[i].answer + "\n\n", problems[i].gold, problems[i].where));
-      tags_[key] = path;
     };
     read("train_file", "train", train_);
     read("eval_file", "eval", eval_);
