@@ -64,7 +64,7 @@ std::vector<std::int64_t> random_list(Rng& rng) {
 // Draws test inputs until the tests tell solutions apart: at least two different expected values, and
 // `input_ok` for every input (e.g. a filter both keeps and drops something).
 template <class Input>
-void add_tests(FunctionTask& t, Rng& rng, int count, const std::function<Input()>& draw,
+void add_tests(FunctionTask& t, int count, const std::function<Input()>& draw,
                const std::function<std::string(const Input&)>& call,
                const std::function<std::string(const Input&)>& expect,
                const std::function<bool(const Input&)>& input_ok = nullptr) {
@@ -150,7 +150,7 @@ void make_numeric(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
     t.expression = e.text;
     using Pair = std::pair<std::int64_t, std::int64_t>;
     add_tests<Pair>(
-        t, rng, o.tests,
+        t, o.tests,
         [&] {
           return Pair{rng.uniform(0, 9), rng.uniform(0, 9)};
         },
@@ -163,14 +163,14 @@ void make_numeric(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
   auto draw = [&] { return random_list(rng); };
   if (t.family == "reduce") {
     t.expression = e.text;
-    add_tests<List>(t, rng, o.tests, draw, list_repr, [&](const List& xs) { return repr(chain(head(xs))); });
+    add_tests<List>(t, o.tests, draw, list_repr, [&](const List& xs) { return repr(chain(head(xs))); });
     return;
   }
   auto keep = [cmp, bound](std::int64_t x) { return cmp.empty() || (cmp == "gt" ? x > bound : x < bound); };
   t.expression = "[" + e.text + " for x in xs" +
                  (cmp.empty() ? "" : std::string(" if x") + (cmp == "gt" ? ">" : "<") + std::to_string(bound)) + "]";
   add_tests<List>(
-      t, rng, o.tests, draw, list_repr,
+      t, o.tests, draw, list_repr,
       [&](const List& xs) {
         List out;
         for (auto x : xs)
@@ -214,7 +214,7 @@ void make_string(FunctionTask& t, Rng& rng, const FunctionTaskOptions& o) {
   }
   t.expression = e.text;
   add_tests<std::string>(
-      t, rng, o.tests,
+      t, o.tests,
       [&] {
         std::string w(static_cast<std::size_t>(rng.uniform(3, 6)), 'a');
         for (auto& c : w) c = static_cast<char>('a' + rng.index(26));
