@@ -22,6 +22,8 @@ bool git_dirty() { return ${dirty}; }
 const char* build_type() { return \"${BUILD_TYPE}\"; }
 const char* plugin_dir() { return \"${PLUGIN_DIR}\"; }
 const char* install_plugin_dir() { return \"${INSTALL_PLUGIN_DIR}\"; }
+const char* source_datasets_dir() { return \"${SOURCE_DIR}/datasets\"; }
+const char* install_datasets_dir() { return \"${INSTALL_DATASETS_DIR}\"; }
 }  // namespace remix::build_info
 ")
 if(EXISTS "${OUTPUT}")

@@ -34,4 +34,10 @@ struct DataError : UserError {
   using UserError::UserError;
 };
 
+// A program or system facility the run needs that is missing or unusable here (python3 for the code task,
+// bubblewrap when the config asks for it): say what was looked for, where, and how to get it.
+struct EnvironmentError : UserError {
+  using UserError::UserError;
+};
+
 }  // namespace remix

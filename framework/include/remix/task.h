@@ -31,9 +31,21 @@ struct Prediction {
   std::vector<double> choice_logprobs; // log-likelihood of each choice (EvalStyle::Choices)
 };
 
+// How the host generates an answer for EvalStyle::Generate. Lengths are in bytes of text: with the byte-level
+// tokenizer that is also the token budget; with a subword tokenizer it is an upper bound on it.
+struct GenerationSpec {
+  std::int64_t max_answer_bytes = 256;  // stop generating after this many bytes
+  // Stop as soon as the generated text contains one of these. score() cuts the text at the first stop
+  // string itself, so the host may hand it in with or without the stop string and whatever followed it.
+  std::vector<std::string> stop;
+};
+
 struct TaskContext {
   std::string name;          // the task's key in the config (tasks.<name>)
   std::uint64_t seed = 0;    // the trial seed; generators must be deterministic under it
+  // remix's datasets/ folder (built-in fact tables, templates): the source tree's in a build tree,
+  // share/remix/datasets when installed. Empty when the host does not know it.
+  std::string data_dir;
   std::function<void(const std::string&)> warn = [](const std::string&) {};
 };
 
@@ -44,6 +56,8 @@ class Task {
   // Text the built-in base model is pretrained on (empty if the task contributes none).
   virtual std::string pretraining_text() { return {}; }
   virtual EvalStyle eval_style() const = 0;
+  // Limits and stop strings for generating answers (EvalStyle::Generate); unused for Choices.
+  virtual GenerationSpec generation() const { return {}; }
   // Name of the per-sample score the task reports ("exact_match", "pass@1", "accuracy").
   virtual std::string metric_name() const = 0;
   // One score in [0, 1] per example; predictions[i] belongs to examples[i].

@@ -1,0 +1,88 @@
+// The task plugins through the `remix` binary: `remix plugins` lists math, code and knowledge with their
+// parameters; `remix run` starts all three built-in tasks and stores what they report (sandbox, sources,
+// skipped records) with the run; and bad task input (a missing data file, a bad record, python3 not installed)
+// exits with code 2 and a message saying what and where.
+#include <gtest/gtest.h>
+
+#include "support/test_env.h"
+
+namespace remix {
+namespace {
+
+using test::run_command;
+
+std::string config(const test::TempDir& dir, const std::string& tasks) {
+  return dir.write("exp.yaml", "experiment: {name: tasks, db: " + dir.file("results.db") +
+                                   "}\nrouter: {plugin: test_router}\ntasks:\n" + tasks);
+}
+
+test::CommandResult remix(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+  args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
+  return run_command(args, env);
+}
+
+TEST(CliTasks, PluginsListsTheThreeTasksWithTheirParameters) {
+  auto r = remix({"plugins"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : {"math", "code", "knowledge"})
+    EXPECT_NE(r.out.find(test::plugin_dir() + "/task_" + name + ".so"), std::string::npos) << name << r.out;
+  for (const auto& [name, param] : std::vector<std::pair<std::string, std::string>>{
+           {"math", "max_number"}, {"code", "sandbox"}, {"code", "memory_limit_mb"}, {"knowledge", "answer_by"}}) {
+    auto d = remix({"plugins", "--describe", name});
+    ASSERT_EQ(d.exit_code, 0) << d.err;
+    EXPECT_NE(d.out.find(param), std::string::npos) << d.out;
+    EXPECT_NE(d.out.find("skip_bad_records"), std::string::npos) << d.out;
+  }
+}
+
+TEST(CliTasks, RunStartsTheBuiltinTasksAndStoresWhatTheyReport) {
+  test::TempDir dir;
+  auto r =
+      remix({"run", config(dir, "  math: {plugin: math}\n  code: {plugin: code}\n  facts: {plugin: knowledge}\n")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("task math: 2000 train / 200 eval examples"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task facts: 720 train / 180 eval examples"), std::string::npos) << r.err;
+  auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),
+                        "SELECT key, value FROM tags WHERE key LIKE 'task.%' ORDER BY key", "--format", "csv"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  for (const char* tag : {"task.code.sandbox,", "task.code.python,", "task.facts.source,builtin",
+                          "task.facts.facts_file,", "task.math.stats.skipped_records,0"})
+    EXPECT_NE(q.out.find(tag), std::string::npos) << tag << "\n" << q.out;
+  EXPECT_NE(q.out.find(test::source_dir() + "/datasets/facts/entities.tsv"), std::string::npos) << q.out;
+}
+
+TEST(CliTasks, BadTaskInputExitsTwo) {
+  test::TempDir dir;
+  std::string bad = dir.write("bad.jsonl", "{\"question\": \"q\", \"answer\": \"#### 1\"}\n{\"question\": \"q\"}\n");
+  auto missing = remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, train_file: " + dir.file("no.jsonl") +
+                                               ", eval_file: " + bad + "}\n")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("data file not found: " + dir.file("no.jsonl")), std::string::npos) << missing.err;
+
+  auto record =
+      remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " + bad +
+                                    ", eval_file: " + bad + "}\n")});
+  EXPECT_EQ(record.exit_code, 2);
+  EXPECT_NE(record.err.find(bad + ":2: record has no field 'answer'"), std::string::npos) << record.err;
+
+  auto skipped =
+      remix({"run", config(dir, "  m: {plugin: math, source: gsm8k, max_example_bytes: 0, train_file: " + bad +
+                                    ", eval_file: " + bad + ", skip_bad_records: true}\n")});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_NE(skipped.err.find("warning: task m: skipped 1 bad record of " + bad), std::string::npos) << skipped.err;
+  auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),
+                        "SELECT value FROM tags WHERE key = 'task.m.stats.skipped_records'", "--format", "csv"});
+  EXPECT_NE(q.out.find("\n2"), std::string::npos) << q.out;  // once per file read (train and eval)
+
+  // python3 not installed: nothing called python3 on PATH.
+  test::TempDir empty;
+  auto no_python = remix({"run", config(dir, "  c: {plugin: code}\n")}, {{"PATH", empty.path().string()}});
+  EXPECT_EQ(no_python.exit_code, 2);
+  EXPECT_NE(no_python.err.find("python3 is not installed: it is not on PATH (" + empty.path().string() + ")"),
+            std::string::npos)
+      << no_python.err;
+  EXPECT_NE(no_python.err.find("apt-get install python3"), std::string::npos) << no_python.err;
+}
+
+}  // namespace
+}  // namespace remix
