@@ -40,8 +40,8 @@ TEST(CliTasks, RunStartsTheBuiltinTasksAndStoresWhatTheyReport) {
   auto r =
       remix({"run", config(dir, "  math: {plugin: math}\n  code: {plugin: code}\n  facts: {plugin: knowledge}\n")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("task math: 2000 train / 200 eval examples"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("task facts: 720 train / 180 eval examples"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("math: 2000 train / 200 eval"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("facts: 720 train / 180 eval"), std::string::npos) << r.err;
   auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),
                         "SELECT key, value FROM tags WHERE key LIKE 'task.%' ORDER BY key", "--format", "csv"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
