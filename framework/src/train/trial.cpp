@@ -1,37 +1,81 @@
-// The body of a trial (see trial.h). Until the trainer lands this starts every plugin the trial names,
-// counts the tasks' examples and records what each task says about itself.
+// The body of a trial (see trial.h): the tasks, the model, the trainer, in that order, with every check that
+// can fail fast done before the base model is pretrained or loaded.
 #include "train/trial.h"
 
 #include <fmt/format.h>
 
-#include "common/build_info.h"
+#include <filesystem>
+
+#include "adapter/mixture_options.h"
 #include "common/log.h"
+#include "common/sha256.h"
+#include "common/text.h"
+#include "model/llama2c.h"
 #include "plugin/library.h"
+#include "remix/errors.h"
 #include "store/recorder.h"
+#include "train/trainer.h"
+#include "train/trial_model.h"
 
 namespace remix::train {
 
+namespace {
+
+void set_runtime(const config::ResolvedConfig& cfg) {
+  std::string device = cfg.get_string("runtime.device");
+  if (device == "cuda" && !torch::cuda::is_available())
+    throw ConfigError("runtime.device: cuda was asked for, but this LibTorch has no CUDA device (Debian's "
+                      "libtorch-dev is CPU-only); use cpu or auto");
+  auto threads = cfg.get_int("runtime.threads");
+  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
+}
+
+// The context length the trial's model will have: the llama2.c header's, or model.max_seq_len.
+std::int64_t context_length(const config::ResolvedConfig& cfg) {
+  if (cfg.get_string("base.source") == "llama2c") return model::read_llama2c_header(cfg.get_string("base.path")).max_seq_len();
+  return cfg.get_int("model.max_seq_len");
+}
+
+// Whether the router plugin trains by policy gradient, asked of a probe router before any real work.
+bool router_needs_policy_gradient(const config::ResolvedConfig& cfg) {
+  auto lib = plugin::PluginLibrary::open(cfg.plugin("router").path);
+  auto options = adapter::mixture_options_from(cfg);
+  return lib->create_router(cfg.plugin_params("router"), options.router_context("probe", cfg.get_int("model.dim")))
+      ->needs_policy_gradient();
+}
+
+}  // namespace
+
 TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsDb& db, std::int64_t run_id) {
-  store::MetricsRecorder recorder(db.db(), run_id);
-  std::string summary;
-  std::map<std::string, std::string> tags;
-  for (const auto& name : cfg.task_names()) {
-    auto lib = plugin::PluginLibrary::open(cfg.plugin("tasks." + name).path);
-    TaskContext ctx;
-    ctx.name = name;
-    ctx.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
-    ctx.data_dir = build_info::datasets_dir();
-    ctx.warn = [name](const std::string& message) { log::warn("task {}: {}", name, message); };
-    auto task = lib->create_task(cfg.plugin_params("tasks." + name), ctx);
-    auto train = task->examples(Split::Train).size(), eval = task->examples(Split::Eval).size();
-    recorder.log("data/" + name + "/train_examples", 0, static_cast<double>(train));
-    recorder.log("data/" + name + "/eval_examples", 0, static_cast<double>(eval));
-    for (const auto& [key, value] : task->tags()) tags["task." + name + "." + key] = value;
-    for (const auto& [key, value] : task->stats()) tags["task." + name + ".stats." + key] = fmt::format("{}", value);
-    summary += fmt::format("{}{}: {} train / {} eval", summary.empty() ? "" : ", ", name, train, eval);
-  }
+  set_runtime(cfg);
+  TaskSet tasks(cfg);
+  db.record_tags(run_id, tasks.tags());
+  tasks.check_fits(*model::make_tokenizer(cfg), context_length(cfg));
+  auto options = TrainerOptions::from(cfg, router_needs_policy_gradient(cfg));
+
+  TrialModel model = build_trial_model(cfg, tasks, db);
+  auto active = cfg.get_int("adapter.top_k");
+  auto tags = model.tags;
+  tags["params.lora"] = std::to_string(model.lora_parameters);
+  tags["params.router"] = std::to_string(model.router_parameters);
+  tags["params.lora_active_per_token"] = std::to_string(model.active_lora_parameters(active));
+  tags["runtime.threads"] = std::to_string(torch::get_num_threads());
+  tags["runtime.device"] = "cpu";
   db.record_tags(run_id, tags);
-  return {summary};
+
+  std::string dir = (std::filesystem::path(cfg.get_string("experiment.output_dir")) / cfg.trial_key().substr(0, 16)).string();
+  TrialCheckpoints checkpoints(dir, cfg.identity());
+  store::MetricsRecorder recorder(db.db(), run_id);
+  recorder.log("final/params/lora_active_per_token", 0, static_cast<double>(model.active_lora_parameters(active)));
+  Trainer trainer(options, model, tasks, recorder, checkpoints);
+  auto final = trainer.run();
+  recorder.flush();
+  if (auto last = checkpoints.latest())
+    db.add_artifact(run_id, "checkpoint", *last, options.steps, sha256_file_hex(*last),
+                    static_cast<std::int64_t>(std::filesystem::file_size(*last)));
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : final) parts.push_back(fmt::format("{} {:.4g}", k, v));
+  return {text::join(parts, ", ")};
 }
 
 }  // namespace remix::train

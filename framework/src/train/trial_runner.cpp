@@ -18,6 +18,7 @@
 #include "store/results_db.h"
 #include "sweep/heartbeat.h"
 #include "train/interrupt.h"
+#include "train/trainer.h"
 #include "train/trial.h"
 
 namespace remix::train {
@@ -69,6 +70,10 @@ int run_trial(const TrialRequest& request) {
     db.finish_run(request.run_id, "failed", e.what());
     log::warn("{}", e.what());
     return 2;
+  } catch (const NonFiniteLoss& e) {
+    db.finish_run(request.run_id, "failed", e.what());
+    log::warn("{}", e.what());
+    return 1;
   } catch (const std::exception& e) {
     db.finish_run(request.run_id, "failed", std::string("internal error: ") + e.what());
     log::warn("internal error: {}", e.what());

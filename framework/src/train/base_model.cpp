@@ -1,0 +1,144 @@
+// Obtaining the base model: load, or pretrain once and cache (see base_model.h).
+#include "train/base_model.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "common/sha256.h"
+#include "common/text.h"
+#include "model/base_model.h"
+#include "model/checkpoint.h"
+#include "remix/errors.h"
+#include "store/recorder.h"
+#include "train/interrupt.h"
+#include "train/pretrain.h"
+#include "train/progress.h"
+
+namespace remix::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// An exclusive lock on a file, held for the scope (another process asking for it waits).
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) throw DataError(path + ": cannot create the lock file of the base-model cache");
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+
+ private:
+  int fd_;
+};
+
+void record_pretraining_run(store::ResultsDb& db, const config::ResolvedConfig& cfg, const std::string& key,
+                            const nlohmann::json& identity, const std::function<void(store::MetricsRecorder&)>& body,
+                            const std::string& file) {
+  auto experiment = db.ensure_experiment(cfg.get_string("experiment.name"));
+  auto [run_id, created] = db.ensure_run(experiment, "base-" + key, "base model " + key.substr(0, 12), "pretrain",
+                                         identity.dump());
+  db.start_run(run_id);
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& [k, v] : cfg.flatten())
+    if (text::starts_with(k, "model.") || text::starts_with(k, "base.")) params.emplace_back(k, v);
+  db.record_params(run_id, params);
+  try {
+    {
+      store::MetricsRecorder recorder(db.db(), run_id);
+      body(recorder);
+    }
+    db.add_artifact(run_id, "base_model", file, std::nullopt, sha256_file_hex(file),
+                    static_cast<std::int64_t>(fs::file_size(file)));
+    db.finish_run(run_id, "completed");
+  } catch (const Interrupted&) {
+    db.finish_run(run_id, "interrupted", "interrupted while pretraining");
+    throw;
+  } catch (const std::exception& e) {
+    db.finish_run(run_id, "failed", e.what());
+    throw;
+  }
+}
+
+}  // namespace
+
+std::string pretrain_key(const config::ResolvedConfig& cfg, const model::TransformerOptions& options,
+                         const std::string& tokenizer_kind, const std::vector<std::string>& documents) {
+  nlohmann::json id = {{"model", model::to_json(options)},
+                       {"tokenizer", tokenizer_kind},
+                       {"pretrain", cfg.at("base.pretrain")},
+                       {"corpus", sha256_hex(text::join(documents, "\n"))}};
+  return sha256_hex(id.dump());
+}
+
+BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& tasks, store::ResultsDb& db) {
+  BaseModel base;
+  std::string source = cfg.get_string("base.source");
+  base.tags["base.source"] = source;
+  if (source != "pretrain") {
+    auto loaded = model::load_base_model(cfg);
+    base.model = loaded.model;
+    base.tokenizer = loaded.tokenizer;
+    base.tags["base.file"] = cfg.get_string("base.path");
+    base.tags["base.sha256"] = sha256_file_hex(cfg.get_string("base.path"));
+    return base;
+  }
+
+  base.tokenizer = model::make_tokenizer(cfg);
+  auto options = model::transformer_options_from(cfg, base.tokenizer->vocab_size());
+  auto documents = tasks.pretraining_documents();
+  std::string key = pretrain_key(cfg, options, base.tokenizer->kind(), documents);
+  fs::path dir = cfg.get_string("base.cache_dir");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) throw ConfigError(fmt::format("base.cache_dir: cannot create '{}'", dir.string()));
+  std::string file = (dir / ("base-" + key.substr(0, 16) + ".pt")).string();
+  auto expected = model::base_model_config(options, base.tokenizer->kind());
+
+  FileLock lock(file + ".lock");  // one process pretrains; the others wait and then load its result
+  base.model = model::Transformer(options);
+  if (fs::exists(file)) {
+    log::info("base model: {} (cached)", file);
+    model::load_checkpoint(file, *base.model, expected);
+  } else {
+    PretrainOptions p;
+    p.steps = cfg.get_int("base.pretrain.steps");
+    p.batch_size = cfg.get_int("base.pretrain.batch_size");
+    p.lr = cfg.get_float("base.pretrain.lr");
+    p.warmup_steps = cfg.get_int("base.pretrain.warmup_steps");
+    p.seed = static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed"));
+    log::info("base model: pretraining on {} documents from the tasks ({} steps of {} sequences)", documents.size(),
+              p.steps, p.batch_size);
+    nlohmann::json identity = {{"model", model::to_json(options)}, {"pretrain", cfg.at("base.pretrain")}, {"key", key}};
+    record_pretraining_run(db, cfg, key, identity, [&](store::MetricsRecorder& rec) {
+      ProgressLine progress("pretraining base", p.steps, p.log_every);
+      pretrain(base.model, *base.tokenizer, documents, p, [&](std::int64_t step, double loss, double tps) {
+        rec.log("pretrain/loss", step, loss);
+        rec.log("pretrain/tokens_per_s", step, tps);
+        progress.update(step, loss, tps);
+      });
+      std::string tmp = file + ".tmp." + std::to_string(getpid());
+      model::save_checkpoint(tmp, *base.model, expected);
+      fs::rename(tmp, file);  // complete files only: a crash mid-write leaves no cache entry
+    }, file);
+  }
+  base.model->freeze_base();
+  base.model->eval();
+  base.tags["base.file"] = file;
+  base.tags["base.sha256"] = sha256_file_hex(file);
+  base.tags["base.key"] = key;
+  return base;
+}
+
+}  // namespace remix::train

@@ -1,0 +1,122 @@
+// Evaluation (see evaluator.h).
+#include "train/evaluator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "adapter/diagnostics.h"
+#include "adapter/routing_trace.h"
+#include "model/generation.h"
+#include "remix/errors.h"
+#include "train/sequence_batch.h"
+
+namespace remix::train {
+
+namespace {
+
+std::vector<Example> eval_examples(const TrialTask& t, const EvalOptions& o) {
+  auto n = o.max_examples > 0 ? std::min<std::size_t>(t.eval.size(), static_cast<std::size_t>(o.max_examples)) : t.eval.size();
+  return {t.eval.begin(), t.eval.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+// Teacher-forced, eval-mode forward over `pairs`; fills `trace` when given.
+torch::Tensor forward_eval(model::Transformer& model, const SequenceBatch& batch, adapter::RoutingTrace* trace) {
+  model::RoutingContext routing;
+  routing.valid_mask = batch.valid_mask;
+  routing.prompt_mask = batch.prompt_mask;
+  routing.training = false;
+  routing.trace = trace;
+  return model->forward(batch.inputs, routing);
+}
+
+std::vector<Prediction> generate_answers(model::Transformer& model, const model::Tokenizer& tokenizer,
+                                         const Task& task, const std::vector<Example>& examples, const EvalOptions& o) {
+  auto spec = task.generation();
+  std::vector<Prediction> out;
+  for (std::size_t start = 0; start < examples.size(); start += static_cast<std::size_t>(o.batch_size)) {
+    std::vector<std::string> prompts;
+    for (std::size_t i = start; i < std::min(examples.size(), start + static_cast<std::size_t>(o.batch_size)); ++i)
+      prompts.push_back(examples[i].prompt);
+    auto batch = make_prompts(tokenizer, prompts);
+    // Byte budgets are token budgets for the byte tokenizer and an upper bound for BPE.
+    auto budget = std::min<std::int64_t>(o.max_new_tokens, spec.max_answer_bytes);
+    auto gen = model::generate(model, batch.tokens, batch.valid,
+                               model::GenerationOptions().max_new_tokens(std::max<std::int64_t>(1, budget))
+                                   .eos_id(tokenizer.eos_id())
+                                   .pad_id(tokenizer.pad_id()));
+    for (std::int64_t b = 0; b < gen.tokens.size(0); ++b) {
+      auto row = gen.tokens[b].narrow(0, 0, gen.lengths[b].item<std::int64_t>()).contiguous();
+      std::vector<std::int64_t> ids(row.data_ptr<std::int64_t>(), row.data_ptr<std::int64_t>() + row.numel());
+      Prediction p;
+      p.text = tokenizer.decode(ids);
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::vector<Prediction> choice_likelihoods(model::Transformer& model, const model::Tokenizer& tokenizer,
+                                           const std::vector<Example>& examples, const EvalOptions& o) {
+  std::vector<TextPair> pairs;
+  for (const auto& e : examples)
+    for (const auto& c : e.choices) pairs.push_back({e.prompt, c});
+  std::vector<double> ll;
+  for (std::size_t start = 0; start < pairs.size(); start += static_cast<std::size_t>(o.batch_size)) {
+    std::vector<TextPair> chunk(pairs.begin() + static_cast<std::ptrdiff_t>(start),
+                                pairs.begin() + static_cast<std::ptrdiff_t>(std::min(pairs.size(), start + static_cast<std::size_t>(o.batch_size))));
+    auto batch = make_batch(tokenizer, chunk, /*add_eos=*/false, model->options().max_seq_len());
+    auto values = sequence_log_likelihoods(forward_eval(model, batch, nullptr), batch).contiguous();
+    ll.insert(ll.end(), values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+  }
+  std::vector<Prediction> out;
+  std::size_t k = 0;
+  for (const auto& e : examples) {
+    Prediction p;
+    p.choice_logprobs.assign(ll.begin() + static_cast<std::ptrdiff_t>(k), ll.begin() + static_cast<std::ptrdiff_t>(k + e.choices.size()));
+    k += e.choices.size();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
+                     const EvalOptions& o) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  EvalMetrics metrics;
+  adapter::RoutingTrace trace;
+  for (const auto& t : tasks.tasks()) {
+    auto examples = eval_examples(t, o);
+    if (examples.empty()) continue;
+    auto predictions = t.task->eval_style() == EvalStyle::Generate
+                           ? generate_answers(model, tokenizer, *t.task, examples, o)
+                           : choice_likelihoods(model, tokenizer, examples, o);
+    std::vector<double> scores;
+    try {
+      scores = t.task->score(examples, predictions);
+    } catch (const UserError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw PluginError(fmt::format("task '{}' failed to score its predictions: {}", t.name, e.what()));
+    }
+    double sum = 0;
+    for (double s : scores) sum += s;
+    metrics.emplace_back(t.name + "/" + t.task->metric_name(), scores.empty() ? 0.0 : sum / scores.size());
+
+    // Held-out answer loss and eval-mode routing on the first batch of the task's examples.
+    std::vector<TextPair> pairs;
+    for (std::size_t i = 0; i < std::min<std::size_t>(examples.size(), static_cast<std::size_t>(o.batch_size)); ++i)
+      pairs.push_back({examples[i].prompt, examples[i].answer});
+    auto batch = make_batch(tokenizer, pairs, /*add_eos=*/true, model->options().max_seq_len());
+    auto losses = sequence_losses(forward_eval(model, batch, &trace), batch);
+    metrics.emplace_back(t.name + "/loss", losses.mean().item<double>());
+  }
+  auto routing = adapter::routing_diagnostics(trace);
+  metrics.insert(metrics.end(), routing.begin(), routing.end());
+  return metrics;
+}
+
+}  // namespace remix::train

@@ -1,0 +1,27 @@
+// Evaluation with eval-mode routing (top-k, no sampling): generation with the KV cache for tasks that are
+// scored on generated text, the log-likelihood of each choice for multiple-choice tasks, the task plugins'
+// scorers for the metrics, plus each task's held-out answer loss and the routing diagnostics of a held-out
+// batch routed in eval mode.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/tokenizer.h"
+#include "model/transformer.h"
+#include "train/task_set.h"
+
+namespace remix::train {
+
+struct EvalOptions {
+  std::int64_t batch_size = 32, max_new_tokens = 48, max_examples = 200;
+};
+
+// Metric names: "<task>/<metric name>", "<task>/loss", and the routing diagnostics ("routing/...").
+using EvalMetrics = std::vector<std::pair<std::string, double>>;
+
+EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
+                     const EvalOptions& options);
+
+}  // namespace remix::train

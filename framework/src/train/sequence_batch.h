@@ -1,0 +1,49 @@
+// Turning examples into model inputs. A training sequence is BOS, prompt, answer, EOS; the model reads all
+// but the last token and predicts all but the first, and the loss counts only the predictions of answer
+// tokens and EOS. Rows are right-padded with PAD; masks say which positions are real, which are prompt (for
+// sequence-granularity routing), and which targets count. The same builder scores multiple-choice
+// continuations (no EOS), and prompts for generation are left-padded.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "model/tokenizer.h"
+
+namespace remix::train {
+
+struct SequenceBatch {
+  torch::Tensor inputs;       // [B,T] int64
+  torch::Tensor targets;      // [B,T] int64 (PAD where nothing is predicted)
+  torch::Tensor valid_mask;   // [B,T] bool: real input tokens
+  torch::Tensor prompt_mask;  // [B,T] bool: input tokens that belong to BOS + prompt
+  torch::Tensor loss_mask;    // [B,T] bool: targets that are continuation tokens (answer, choice, EOS)
+  std::int64_t tokens = 0;    // real input tokens in the batch
+
+  std::int64_t rows() const { return inputs.size(0); }
+  // The batch repeated `times` along rows: row m·B + b is row b (the policy-gradient replication).
+  SequenceBatch repeat(std::int64_t times) const;
+};
+
+struct TextPair {
+  std::string prompt, continuation;
+};
+
+// Throws std::invalid_argument when a row is longer than max_len (callers check lengths up front).
+SequenceBatch make_batch(const model::Tokenizer& tokenizer, const std::vector<TextPair>& pairs, bool add_eos,
+                         std::int64_t max_len);
+
+// Per-row mean cross-entropy over the loss_mask targets: [B]. Rows without targets give 0.
+torch::Tensor sequence_losses(const torch::Tensor& logits, const SequenceBatch& batch);
+// Per-row sum of the log-probabilities of the loss_mask targets: [B] (choice log-likelihoods).
+torch::Tensor sequence_log_likelihoods(const torch::Tensor& logits, const SequenceBatch& batch);
+
+struct PromptBatch {
+  torch::Tensor tokens;  // [B,T] BOS + prompt, left-padded with PAD
+  torch::Tensor valid;   // [B,T] bool
+};
+PromptBatch make_prompts(const model::Tokenizer& tokenizer, const std::vector<std::string>& prompts);
+
+}  // namespace remix::train

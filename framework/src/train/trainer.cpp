@@ -1,0 +1,210 @@
+// The finetuning loop (see trainer.h). `run` is the story of a trial's training; each helper below is one
+// line of it.
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "adapter/diagnostics.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "remix/errors.h"
+#include "train/interrupt.h"
+#include "train/lr_schedule.h"
+#include "train/progress.h"
+#include "train/sequence_batch.h"
+
+namespace remix::train {
+
+TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg, bool policy_gradient) {
+  TrainerOptions o;
+  o.steps = cfg.get_int("train.steps");
+  o.batch_size = cfg.get_int("train.batch_size");
+  o.warmup_steps = cfg.get_int("train.warmup_steps");
+  o.samples = policy_gradient ? cfg.get_int("train.samples") : 1;
+  o.log_every = cfg.get_int("train.log_every");
+  o.eval_every = cfg.get_int("train.eval_every");
+  o.checkpoint_every = cfg.get_int("train.checkpoint_every");
+  o.lr = cfg.get_float("train.lr");
+  o.router_lr = cfg.at("train.router_lr").is_null() ? o.lr : cfg.get_float("train.router_lr");
+  o.weight_decay = cfg.get_float("train.weight_decay");
+  o.grad_clip = cfg.get_float("train.grad_clip");
+  o.schedule = cfg.get_string("train.schedule");
+  o.estimator = cfg.get_string("train.estimator");
+  o.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
+  o.eval.batch_size = cfg.get_int("eval.batch_size");
+  o.eval.max_new_tokens = cfg.get_int("eval.max_new_tokens");
+  o.eval.max_examples = cfg.get_int("eval.max_examples");
+  if (policy_gradient && o.estimator == "rloo" && o.samples < 2)
+    throw ConfigError(fmt::format("train.samples: the RLOO estimator needs at least 2 routing samples per sequence "
+                                  "(M), got {}; router plugin '{}' is trained by policy gradient (train.estimator: "
+                                  "reinforce works with 1)",
+                                  o.samples, cfg.get_string("router.plugin")));
+  return o;
+}
+
+Trainer::Trainer(TrainerOptions options, TrialModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
+                 TrialCheckpoints& checkpoints)
+    : o_(std::move(options)),
+      m_(model),
+      tasks_(tasks),
+      recorder_(recorder),
+      checkpoints_(checkpoints),
+      data_(tasks, mix_seed(o_.seed, 0xda7a)),
+      estimator_(parse_estimator(o_.estimator)) {
+  // Two parameter groups: the LoRA factors at train.lr, the routers at train.router_lr.
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto adapters = m_.mixture.adapter_parameters(), routers = m_.mixture.router_parameters();
+  auto opts = torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay);
+  groups.emplace_back(adapters, std::make_unique<torch::optim::AdamWOptions>(opts));
+  if (!routers.empty())
+    groups.emplace_back(routers, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opts).lr(o_.router_lr)));
+  optimizer_ = std::make_unique<torch::optim::AdamW>(groups, opts);
+  parameters_ = adapters;
+  parameters_.insert(parameters_.end(), routers.begin(), routers.end());
+}
+
+EvalMetrics Trainer::run() {
+  torch::manual_seed(o_.seed);
+  std::int64_t start = 0;
+  if (auto resumed = checkpoints_.load_latest(m_.trainable(), *optimizer_)) {
+    start = resumed->step;
+    data_.restore(resumed->data_cursors);
+    log::info("resuming from {} at step {}", *checkpoints_.latest(), start);
+  }
+  if (start == 0 && o_.eval_every > 0) log_eval(0, false);
+
+  ProgressLine progress("train", o_.steps, o_.log_every);
+  adapter::RoutingTrace trace;
+  auto interval_start = std::chrono::steady_clock::now();
+  std::int64_t interval_tokens = 0;
+  for (std::int64_t step = start; step < o_.steps; ++step) {
+    if (int sig = InterruptGuard::pending()) {
+      save_checkpoint(step);
+      throw Interrupted{sig};
+    }
+    set_learning_rates(step);
+    StepResult r = train_step(step, trace);
+    interval_tokens += r.tokens;
+    std::int64_t completed = step + 1;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interval_start).count();
+    double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
+    progress.update(step, r.loss, tokens_per_s);
+    if (completed % o_.log_every == 0 || completed == o_.steps) {
+      log_step(completed, r, trace, tokens_per_s);
+      interval_start = std::chrono::steady_clock::now();
+      interval_tokens = 0;
+    }
+    bool eval = o_.eval_every > 0 && completed % o_.eval_every == 0 && completed != o_.steps;
+    bool checkpoint = o_.checkpoint_every > 0 && completed % o_.checkpoint_every == 0 && completed != o_.steps;
+    if (eval) log_eval(completed, false);
+    if (checkpoint) save_checkpoint(completed);
+    if (eval || checkpoint) {  // tokens/s measures training only
+      interval_start = std::chrono::steady_clock::now();
+      interval_tokens = 0;
+    }
+  }
+  log_eval(o_.steps, true);
+  save_checkpoint(o_.steps);
+  return final_;
+}
+
+Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
+  // The step's examples, replicated M times for a policy-gradient router (one forward, one backward).
+  std::vector<TextPair> pairs;
+  for (const auto& ref : data_.next_batch(step, o_.batch_size)) {
+    const auto& e = tasks_.tasks()[ref.task].train[ref.index];
+    pairs.push_back({e.prompt, e.answer});
+  }
+  auto batch = make_batch(*m_.tokenizer, pairs, /*add_eos=*/true, m_.model->options().max_seq_len());
+  if (o_.samples > 1) batch = batch.repeat(o_.samples);
+
+  m_.model->train();
+  trace.clear();
+  model::RoutingContext routing;
+  routing.valid_mask = batch.valid_mask;
+  routing.prompt_mask = batch.prompt_mask;
+  routing.training = true;
+  routing.trace = &trace;
+  auto logits = m_.model->forward(batch.inputs, routing);
+
+  auto losses = sequence_losses(logits, batch);  // L[m·B + b]
+  auto lora_loss = losses.mean();
+  auto loss = lora_loss;
+  StepResult r;
+  if (m_.mixture.needs_policy_gradient) {
+    auto log_q = trace.log_prob();
+    if (!log_q.defined())
+      throw PluginError("router plugin '" + m_.mixture.options.router_name() +
+                        "' needs the policy-gradient path but returned no log_prob in training");
+    auto pg = policy_gradient_loss(losses, log_q, o_.samples, estimator_);
+    loss = loss + pg.router_loss;
+    r.router_loss = pg.router_loss.item<double>();
+    r.advantage_variance = pg.advantage_variance;
+  }
+  auto aux = trace.aux_loss();
+  loss = loss + aux;
+
+  r.loss = lora_loss.item<double>();
+  r.aux_loss = aux.item<double>();
+  if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss))
+    throw NonFiniteLoss(fmt::format("loss is not finite at step {} (train/loss {}, router loss {}, aux loss {}); the "
+                                    "trial stops (try a lower train.lr)",
+                                    step, r.loss, r.router_loss, r.aux_loss));
+  optimizer_->zero_grad();
+  loss.backward();
+  double max_norm = o_.grad_clip > 0 ? o_.grad_clip : std::numeric_limits<double>::infinity();
+  r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+  optimizer_->step();
+  r.tokens = batch.tokens;
+  return r;
+}
+
+void Trainer::set_learning_rates(std::int64_t step) {
+  double mult = lr_multiplier(step, o_.steps, o_.warmup_steps, parse_decay(o_.schedule));
+  auto& groups = optimizer_->param_groups();
+  static_cast<torch::optim::AdamWOptions&>(groups[0].options()).lr(o_.lr * mult);
+  if (groups.size() > 1) static_cast<torch::optim::AdamWOptions&>(groups[1].options()).lr(o_.router_lr * mult);
+}
+
+void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace,
+                       double tokens_per_s) {
+  auto& groups = optimizer_->param_groups();
+  recorder_.log("train/loss", completed, r.loss);
+  recorder_.log("train/router_loss", completed, r.router_loss);
+  recorder_.log("train/aux_loss", completed, r.aux_loss);
+  recorder_.log("train/lr", completed, static_cast<torch::optim::AdamWOptions&>(groups[0].options()).lr());
+  if (groups.size() > 1)
+    recorder_.log("train/router_lr", completed, static_cast<torch::optim::AdamWOptions&>(groups[1].options()).lr());
+  recorder_.log("train/grad_norm", completed, r.grad_norm);
+  recorder_.log("train/tokens_per_s", completed, tokens_per_s);
+  if (m_.mixture.needs_policy_gradient) recorder_.log("train/advantage_var", completed, r.advantage_variance);
+  for (const auto& [key, value] : adapter::routing_diagnostics(trace)) recorder_.log(key, completed, value);
+}
+
+void Trainer::log_eval(std::int64_t completed, bool final) {
+  auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval);
+  std::vector<std::string> shown;
+  for (const auto& [key, value] : metrics) {
+    recorder_.log("eval/" + key, completed, value);
+    bool task_metric = !text::starts_with(key, "routing/") && !text::ends_with(key, "/loss");
+    if (task_metric) shown.push_back(fmt::format("{} {:.3f}", key, value));
+    // The headline numbers a comparison table shows: task metrics and the routing ESS (mean, worst token).
+    if (final && (task_metric || key == "routing/ess_mean" || key == "routing/ess_worst")) {
+      recorder_.log("final/" + key, completed, value);
+      final_.emplace_back(key, value);
+    }
+  }
+  recorder_.flush();
+  log::info("eval at step {}: {}", completed, text::join(shown, ", "));
+}
+
+void Trainer::save_checkpoint(std::int64_t completed) {
+  TrainingState state{completed, data_.cursors()};
+  recorder_.flush();  // metrics up to the checkpoint are durable before it is
+  checkpoints_.save(state, m_.trainable(), *optimizer_);
+}
+
+}  // namespace remix::train

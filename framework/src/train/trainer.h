@@ -1,0 +1,73 @@
+// The finetuning loop of one trial (DESIGN §1, §4). Each step: take the step's batch, replicate it M times
+// for a policy-gradient router, forward with training-mode routing while the trace records every decision,
+// LoRA loss = mean answer cross-entropy, plus the RLOO (or REINFORCE) router loss and the routers' aux
+// losses, backward, clip, AdamW with the adapter and router learning rates on the warmup + decay schedule.
+// Metrics and routing diagnostics go to the recorder every log step, evaluation runs every eval step and at
+// the end, checkpoints are written every checkpoint step and when a signal arrives.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/resolved_config.h"
+#include "store/recorder.h"
+#include "train/data_stream.h"
+#include "train/evaluator.h"
+#include "train/policy_gradient.h"
+#include "train/task_set.h"
+#include "train/trial_checkpoint.h"
+#include "train/trial_model.h"
+
+namespace remix::train {
+
+struct TrainerOptions {
+  std::int64_t steps = 400, batch_size = 16, warmup_steps = 20, samples = 4;
+  std::int64_t log_every = 10, eval_every = 100, checkpoint_every = 50;
+  double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1;
+  std::string schedule = "cosine", estimator = "rloo";
+  std::uint64_t seed = 0;
+  EvalOptions eval;
+
+  // From the `train.*`, `eval.*` and `seed` keys; ConfigError naming train.samples when a policy-gradient
+  // router gets too few samples for its estimator.
+  static TrainerOptions from(const config::ResolvedConfig& cfg, bool policy_gradient);
+};
+
+// A loss that is NaN or infinite: the trial stops and is marked failed with the step.
+struct NonFiniteLoss : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Trainer {
+ public:
+  Trainer(TrainerOptions options, TrialModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
+          TrialCheckpoints& checkpoints);
+  // Trains to the last step (resuming from the newest checkpoint) and returns the final metrics.
+  EvalMetrics run();
+
+ private:
+  struct StepResult {
+    double loss = 0, router_loss = 0, aux_loss = 0, grad_norm = 0, advantage_variance = 0;
+    std::int64_t tokens = 0;
+  };
+  StepResult train_step(std::int64_t step, adapter::RoutingTrace& trace);
+  void set_learning_rates(std::int64_t step);
+  void log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace, double tokens_per_s);
+  void log_eval(std::int64_t completed, bool final);
+  void save_checkpoint(std::int64_t completed);
+
+  TrainerOptions o_;
+  TrialModel& m_;
+  const TaskSet& tasks_;
+  store::MetricsRecorder& recorder_;
+  TrialCheckpoints& checkpoints_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<torch::Tensor> parameters_;
+  DataStream data_;
+  Estimator estimator_;
+  EvalMetrics final_;
+};
+
+}  // namespace remix::train

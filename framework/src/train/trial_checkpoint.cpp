@@ -1,0 +1,127 @@
+// Trial checkpoints (see trial_checkpoint.h).
+#include "train/trial_checkpoint.h"
+
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/atomic_file.h"
+#include "common/text.h"
+#include "model/checkpoint.h"
+#include "remix/errors.h"
+
+namespace remix::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::pair<std::int64_t, std::string>> checkpoints_in(const std::string& dir) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (!text::starts_with(name, "checkpoint-") || !text::ends_with(name, ".pt")) continue;
+    try {
+      out.emplace_back(std::stoll(name.substr(11, name.size() - 14)), e.path().string());
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TrialCheckpoints::TrialCheckpoints(std::string dir, nlohmann::json identity, std::int64_t keep)
+    : dir_(std::move(dir)), identity_(std::move(identity)), keep_(keep) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (!fs::is_directory(dir_))
+    throw ConfigError(fmt::format("experiment.output_dir: cannot create the trial folder '{}'", dir_));
+}
+
+std::optional<std::string> TrialCheckpoints::latest() const {
+  auto all = checkpoints_in(dir_);
+  if (all.empty()) return std::nullopt;
+  return all.back().second;
+}
+
+std::string TrialCheckpoints::save(const TrainingState& state,
+                                   const std::vector<std::pair<std::string, torch::Tensor>>& parameters,
+                                   torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  nlohmann::json meta = {{"format", "remix-trial-checkpoint"},
+                         {"version", 1},
+                         {"step", state.step},
+                         {"data_cursors", state.data_cursors},
+                         {"config", identity_}};
+  archive.write("meta", c10::IValue(meta.dump()));
+  for (const auto& [name, tensor] : parameters) archive.write("param/" + name, tensor.detach());
+  torch::serialize::OutputArchive opt;
+  optimizer.save(opt);
+  archive.write("optimizer", opt);
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    archive.write("rng/cpu", gen.get_state());
+  }
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  std::string path = (fs::path(dir_) / fmt::format("checkpoint-{:09d}.pt", state.step)).string();
+  write_file_atomically(path, bytes.str());
+  auto all = checkpoints_in(dir_);
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < all.size(); ++i) fs::remove(all[i].second);
+  return path;
+}
+
+std::optional<TrainingState> TrialCheckpoints::load_latest(
+    const std::vector<std::pair<std::string, torch::Tensor>>& parameters, torch::optim::Optimizer& optimizer) {
+  auto path = latest();
+  if (!path) return std::nullopt;
+  torch::serialize::InputArchive archive;
+  nlohmann::json meta;
+  try {
+    archive.load_from(*path);
+    c10::IValue m;
+    archive.read("meta", m);
+    meta = nlohmann::json::parse(m.toStringRef());
+  } catch (const std::exception& e) {
+    throw DataError(fmt::format("{}: not a readable remix trial checkpoint ({})", *path, text::split(e.what(), '\n')[0]));
+  }
+  if (meta.value("format", "") != "remix-trial-checkpoint")
+    throw DataError(fmt::format("{}: not a remix trial checkpoint", *path));
+  auto diffs = model::config_differences(meta["config"], identity_);
+  if (!diffs.empty())
+    throw DataError(fmt::format("{}: checkpoint of another config ({}); remove it or point experiment.output_dir "
+                                "elsewhere",
+                                *path, text::join(diffs, "; ")));
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, tensor] : parameters) {
+    torch::Tensor saved;
+    if (!archive.try_read("param/" + name, saved) || !saved.sizes().equals(tensor.sizes()))
+      throw DataError(fmt::format("{}: parameter '{}' is missing or has another shape", *path, name));
+    tensor.copy_(saved);
+  }
+  torch::serialize::InputArchive opt;
+  archive.read("optimizer", opt);
+  optimizer.load(opt);
+  torch::Tensor rng;
+  archive.read("rng/cpu", rng);
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  }
+  TrainingState state;
+  state.step = meta["step"].get<std::int64_t>();
+  state.data_cursors = meta["data_cursors"].get<std::vector<std::int64_t>>();
+  return state;
+}
+
+}  // namespace remix::train
