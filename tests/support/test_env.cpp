@@ -123,20 +123,28 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
   return r;
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool merge_stderr, bool own_group) {
   int out_pipe[2];
   if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 2);
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
   std::vector<std::string> copy = argv;
   std::vector<char*> args;
   for (auto& a : copy) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int rc = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   close(out_pipe[1]);
   if (rc != 0) {
     close(out_pipe[0]);
@@ -176,6 +184,10 @@ std::optional<std::string> ChildProcess::read_line() {
 
 void ChildProcess::kill(int signal) {
   if (!reaped_) ::kill(pid_, signal);
+}
+
+void ChildProcess::kill_group(int signal) {
+  if (!reaped_) ::kill(-pid_, signal);
 }
 
 int ChildProcess::wait() {

@@ -51,14 +51,17 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = "");
 
-// A child process whose stdout is read line by line while it runs (stderr goes to the test's stderr).
+// A child process whose stdout is read line by line while it runs. With `merge_stderr` its stderr comes
+// through the same pipe (otherwise it goes to the test's stderr); with `own_group` it leads a new process
+// group, so kill_group reaches it and everything it started.
 class ChildProcess {
  public:
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  explicit ChildProcess(const std::vector<std::string>& argv, bool merge_stderr = false, bool own_group = false);
   ~ChildProcess();  // kills and reaps it if still running
   // The next line of stdout, or nullopt at end of output.
   std::optional<std::string> read_line();
   void kill(int signal);
+  void kill_group(int signal);
   int wait();  // exit code, or -signal
   int pid() const { return pid_; }
 

@@ -111,54 +111,59 @@ EvalMetrics Trainer::run() {
   return final_;
 }
 
-Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
-  // The step's examples, replicated M times for a policy-gradient router (one forward, one backward).
-  std::vector<TextPair> pairs;
-  for (const auto& ref : data_.next_batch(step, o_.batch_size)) {
-    const auto& e = tasks_.tasks()[ref.task].train[ref.index];
-    pairs.push_back({e.prompt, e.answer});
-  }
-  auto batch = make_batch(*m_.tokenizer, pairs, /*add_eos=*/true, m_.model->options().max_seq_len());
-  if (o_.samples > 1) batch = batch.repeat(o_.samples);
-
-  m_.model->train();
+StepLosses forward_backward(TrialModel& m, const SequenceBatch& base_batch, std::int64_t samples,
+                            Estimator estimator, adapter::RoutingTrace& trace) {
+  auto batch = samples > 1 ? base_batch.repeat(samples) : base_batch;  // one forward, one backward, never a loop
+  m.model->train();
   trace.clear();
   model::RoutingContext routing;
   routing.valid_mask = batch.valid_mask;
   routing.prompt_mask = batch.prompt_mask;
   routing.training = true;
   routing.trace = &trace;
-  auto logits = m_.model->forward(batch.inputs, routing);
+  auto logits = m.model->forward(batch.inputs, routing);
 
   auto losses = sequence_losses(logits, batch);  // L[m·B + b]
   auto lora_loss = losses.mean();
   auto loss = lora_loss;
-  StepResult r;
-  if (m_.mixture.needs_policy_gradient) {
+  StepLosses r;
+  if (m.mixture.needs_policy_gradient) {
     auto log_q = trace.log_prob();
     if (!log_q.defined())
-      throw PluginError("router plugin '" + m_.mixture.options.router_name() +
+      throw PluginError("router plugin '" + m.mixture.options.router_name() +
                         "' needs the policy-gradient path but returned no log_prob in training");
-    auto pg = policy_gradient_loss(losses, log_q, o_.samples, estimator_);
+    auto pg = policy_gradient_loss(losses, log_q, samples, estimator);
     loss = loss + pg.router_loss;
     r.router_loss = pg.router_loss.item<double>();
     r.advantage_variance = pg.advantage_variance;
   }
   auto aux = trace.aux_loss();
   loss = loss + aux;
-
   r.loss = lora_loss.item<double>();
   r.aux_loss = aux.item<double>();
+  r.tokens = batch.tokens;
+  if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss)) return r;
+  loss.backward();
+  return r;
+}
+
+Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
+  std::vector<TextPair> pairs;
+  for (const auto& ref : data_.next_batch(step, o_.batch_size)) {
+    const auto& e = tasks_.tasks()[ref.task].train[ref.index];
+    pairs.push_back({e.prompt, e.answer});
+  }
+  auto batch = make_batch(*m_.tokenizer, pairs, /*add_eos=*/true, m_.model->options().max_seq_len());
+  optimizer_->zero_grad();
+  StepResult r;
+  static_cast<StepLosses&>(r) = forward_backward(m_, batch, o_.samples, estimator_, trace);
   if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss))
     throw NonFiniteLoss(fmt::format("loss is not finite at step {} (train/loss {}, router loss {}, aux loss {}); the "
                                     "trial stops (try a lower train.lr)",
                                     step, r.loss, r.router_loss, r.aux_loss));
-  optimizer_->zero_grad();
-  loss.backward();
   double max_norm = o_.grad_clip > 0 ? o_.grad_clip : std::numeric_limits<double>::infinity();
   r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
   optimizer_->step();
-  r.tokens = batch.tokens;
   return r;
 }
 

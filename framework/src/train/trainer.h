@@ -16,6 +16,7 @@
 #include "train/data_stream.h"
 #include "train/evaluator.h"
 #include "train/policy_gradient.h"
+#include "train/sequence_batch.h"
 #include "train/task_set.h"
 #include "train/trial_checkpoint.h"
 #include "train/trial_model.h"
@@ -35,6 +36,16 @@ struct TrainerOptions {
   static TrainerOptions from(const config::ResolvedConfig& cfg, bool policy_gradient);
 };
 
+// The losses of one training forward/backward (DESIGN §4): the batch replicated `samples` times when the
+// routers are trained by policy gradient, LoRA loss = mean answer cross-entropy over all rows, plus the
+// router loss and the routers' aux losses; gradients are left in the parameters.
+struct StepLosses {
+  double loss = 0, router_loss = 0, aux_loss = 0, advantage_variance = 0;
+  std::int64_t tokens = 0;  // real tokens processed (replicas included)
+};
+StepLosses forward_backward(TrialModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
+                            adapter::RoutingTrace& trace);
+
 // A loss that is NaN or infinite: the trial stops and is marked failed with the step.
 struct NonFiniteLoss : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -48,9 +59,8 @@ class Trainer {
   EvalMetrics run();
 
  private:
-  struct StepResult {
-    double loss = 0, router_loss = 0, aux_loss = 0, grad_norm = 0, advantage_variance = 0;
-    std::int64_t tokens = 0;
+  struct StepResult : StepLosses {
+    double grad_norm = 0;
   };
   StepResult train_step(std::int64_t step, adapter::RoutingTrace& trace);
   void set_learning_rates(std::int64_t step);

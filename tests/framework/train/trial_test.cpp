@@ -1,0 +1,171 @@
+// Whole trials through the `remix` binary with the real plugins and a tiny model: the loss falls, evaluation is
+// recorded, ReMix's applied-weight ESS is exactly k at every step; two runs with one seed are identical; a run
+// killed with SIGKILL at a random step, or stopped by SIGTERM, resumes to exactly the metrics of an
+// uninterrupted run; and the trainer's bad inputs exit 2 with a message naming the key or file.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "store/query.h"
+#include "support/test_env.h"
+
+namespace remix {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tiny_config(const test::TempDir& dir, const std::string& cache, const std::string& extra = "") {
+  return dir.write("exp.yaml",
+                   "experiment: {name: e2e, db: " + dir.file("r.db") + ", output_dir: " + dir.file("runs") + "}\n"
+                   "base: {cache_dir: " + cache + ", pretrain: {steps: 30, batch_size: 8, warmup_steps: 5}}\n"
+                   "model: {dim: 128, n_layers: 2, n_heads: 4, n_kv_heads: 4, ffn_dim: 344}\n"
+                   "adapter: {r: 2, num_experts: 4, top_k: 2}\n"
+                   "router: {plugin: remix}\n"
+                   "tasks: {math: {n_train: 64, n_eval: 8}}\n"
+                   "train: {steps: 40, batch_size: 8, samples: 2, log_every: 1, eval_every: 20, checkpoint_every: 10,"
+                   " warmup_steps: 2, lr: 0.01}\n"
+                   "eval: {max_examples: 8, batch_size: 8}\n" + extra);
+}
+
+test::CommandResult remix(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {test::remix_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::run_command(argv);
+}
+
+// Every metric of the trial run except wall-clock speeds: key -> step -> value.
+std::map<std::string, std::map<std::int64_t, double>> trial_metrics(const std::string& db) {
+  auto rows = store::query_readonly(db, "SELECT m.key, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id "
+                                        "WHERE r.kind = 'trial' AND m.key NOT LIKE '%tokens_per_s%'");
+  std::map<std::string, std::map<std::int64_t, double>> out;
+  for (const auto& r : rows.rows)
+    out[std::get<std::string>(r[0])][std::get<std::int64_t>(r[1])] =
+        std::holds_alternative<double>(r[2]) ? std::get<double>(r[2]) : std::nan("");
+  return out;
+}
+
+std::string status_of(const std::string& db) {
+  return std::get<std::string>(store::query_readonly(db, "SELECT status FROM runs WHERE kind = 'trial'").rows.at(0).at(0));
+}
+
+TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
+  test::TempDir dir;
+  auto r = remix({"run", tiny_config(dir, dir.file("cache"))});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status_of(dir.file("r.db")), "completed");
+  auto m = trial_metrics(dir.file("r.db"));
+  const auto& loss = m["train/loss"];
+  ASSERT_EQ(loss.size(), 40u);
+  double first = 0, last = 0;
+  for (int s = 1; s <= 5; ++s) first += loss.at(s) / 5;
+  for (int s = 36; s <= 40; ++s) last += loss.at(s) / 5;
+  EXPECT_LT(last, first * 0.93) << "loss did not fall: " << first << " -> " << last;
+  for (std::int64_t s = 1; s <= 40; ++s) {
+    EXPECT_EQ(m["routing/ess_mean"].at(s), 2.0) << "step " << s;
+    EXPECT_EQ(m["routing/ess_worst"].at(s), 2.0) << "step " << s;
+  }
+  for (std::int64_t s : {0, 20, 40}) EXPECT_TRUE(m["eval/math/exact_match"].count(s)) << "no eval at step " << s;
+  EXPECT_TRUE(m.count("final/math/exact_match"));
+  EXPECT_TRUE(m.count("eval/math/loss"));
+  EXPECT_TRUE(m.count("train/advantage_var"));
+  auto tags = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM tags WHERE key IN ('plugin.router.sha256', "
+                                                      "'plugin.tasks.math.path', 'base.sha256', 'remix.git_rev')");
+  EXPECT_EQ(std::get<std::int64_t>(tags.rows[0][0]), 4);
+  auto pre = store::query_readonly(dir.file("r.db"), "SELECT status FROM runs WHERE kind = 'pretrain'");
+  ASSERT_EQ(pre.rows.size(), 1u);  // the base model's pretraining is a run of its own
+  EXPECT_EQ(std::get<std::string>(pre.rows[0][0]), "completed");
+}
+
+TEST(Trial, SameSeedGivesIdenticalMetrics) {
+  test::TempDir a, b, cache;
+  ASSERT_EQ(remix({"run", tiny_config(a, cache.path())}).exit_code, 0);
+  ASSERT_EQ(remix({"run", tiny_config(b, cache.path())}).exit_code, 0);
+  EXPECT_EQ(trial_metrics(a.file("r.db")), trial_metrics(b.file("r.db")));
+}
+
+// Starts a run in its own process group and stops the whole group with `signal` once it logged `step`.
+int interrupt_at(const std::string& config, int step, int signal) {
+  test::ChildProcess run({test::remix_bin(), "run", config}, /*merge_stderr=*/true, /*own_group=*/true);
+  std::string marker = "train step " + std::to_string(step) + "/";
+  while (auto line = run.read_line())
+    if (line->find(marker) != std::string::npos) {
+      run.kill_group(signal);
+      break;
+    }
+  while (run.read_line()) {
+  }
+  return run.wait();
+}
+
+TEST(Trial, SigkillAtARandomStepResumesToTheSameMetrics) {
+  test::TempDir reference, killed, cache;
+  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  std::random_device rd;
+  int step = 12 + static_cast<int>(rd() % 26);  // after the first checkpoint, before the end
+  std::string config = tiny_config(killed, cache.path());
+  int code = interrupt_at(config, step, SIGKILL);
+  EXPECT_EQ(code, -SIGKILL) << "killed at step " << step;
+  EXPECT_EQ(status_of(killed.file("r.db")), "running");  // nobody could record the end
+  auto r = remix({"run", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming from"), std::string::npos) << r.err;
+  EXPECT_EQ(status_of(killed.file("r.db")), "completed");
+  EXPECT_EQ(trial_metrics(reference.file("r.db")), trial_metrics(killed.file("r.db"))) << "killed at step " << step;
+}
+
+TEST(Trial, SigtermCheckpointsMarksInterruptedAndResumes) {
+  test::TempDir reference, stopped, cache;
+  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  std::string config = tiny_config(stopped, cache.path());
+  EXPECT_EQ(interrupt_at(config, 23, SIGTERM), 128 + SIGTERM);
+  EXPECT_EQ(status_of(stopped.file("r.db")), "interrupted");
+  auto r = remix({"run", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(trial_metrics(reference.file("r.db")), trial_metrics(stopped.file("r.db")));
+}
+
+TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
+  test::TempDir dir, cache;
+  std::string config = tiny_config(dir, cache.path());
+  struct Case {
+    std::vector<std::string> overrides;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{"tasks.math.weight=0"}, "the tasks give no training examples (tasks.math: weight 0"},
+      {{"model.max_seq_len=32"}, "more than model.max_seq_len = 32"},
+      {{"train.samples=1"}, "train.samples: the RLOO estimator needs at least 2 routing samples"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"run", config};
+    args.insert(args.end(), c.overrides.begin(), c.overrides.end());
+    auto r = remix(args);
+    EXPECT_EQ(r.exit_code, 2) << c.expected << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
+  }
+}
+
+TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
+  test::TempDir dir, cache;
+  std::string config = tiny_config(dir, cache.path(), "");
+  ASSERT_EQ(remix({"run", config, "train.steps=10"}).exit_code, 0);
+  // The same experiment with another learning rate finds the first trial's checkpoint in its folder.
+  auto cfg = remix({"config", config, "train.lr=0.02"});
+  std::string key = cfg.out.substr(cfg.out.find("# trial key: ") + 13, 16);
+  fs::path theirs;
+  for (const auto& d : fs::directory_iterator(dir.file("runs")))
+    for (const auto& f : fs::directory_iterator(d.path())) theirs = f.path();
+  fs::create_directories(dir.file("runs/" + key));
+  fs::copy_file(theirs, dir.file("runs/" + key) + "/" + theirs.filename().string());
+  auto r = remix({"run", config, "train.lr=0.02"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("checkpoint of another config"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(theirs.filename().string()), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace remix
