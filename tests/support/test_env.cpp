@@ -53,6 +53,16 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   return p;
 }
 
+std::string tiny_trial_yaml(const TempDir& dir) {
+  return "base: {cache_dir: " + dir.file("base_cache") +
+         ", pretrain: {steps: 3, batch_size: 4, warmup_steps: 1}}\n"
+         "model: {dim: 16, n_layers: 1, n_heads: 2, n_kv_heads: 2, ffn_dim: 32, max_seq_len: 32}\n"
+         "adapter: {r: 2, num_experts: 2, top_k: 1}\n"
+         "train: {steps: 2, batch_size: 4, samples: 2, log_every: 1, eval_every: 0, checkpoint_every: 0,"
+         " warmup_steps: 0}\n"
+         "eval: {max_examples: 4, max_new_tokens: 4}\n";
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

@@ -75,6 +75,11 @@ class ChildProcess {
 
 std::string read_file(const std::string& path);
 
+// Config sections that make a whole trial take about a second: a 1-layer 16-wide base pretrained for three
+// steps (cached under dir/base_cache), two training steps, a handful of evaluation examples. For tests of
+// what surrounds training (CLI, workers, sweeps), not of what training learns.
+std::string tiny_trial_yaml(const TempDir& dir);
+
 // The message of the `Error` that `fn` throws, or "<no Error>" when it throws none (so a test can check the
 // message with one EXPECT and still fail clearly when nothing was thrown).
 template <class Error>

@@ -25,6 +25,7 @@ void add_config_command(CLI::App& app, const GlobalOptions& global, Action& acti
 void add_plugins_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_query_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_results_commands(CLI::App& app, const GlobalOptions& global, Action& action);  // results and runs
+void add_data_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& action);  // and the hidden `trial`
 

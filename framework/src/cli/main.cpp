@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::add_run_command(app, global, action);
   cli::add_config_command(app, global, action);
+  cli::add_data_command(app, global, action);
   cli::add_plugins_command(app, global, action);
   cli::add_query_command(app, global, action);
   cli::add_worker_command(app, global, action);

@@ -4,9 +4,11 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -44,6 +46,9 @@ WorkerSummary run_worker(const WorkerOptions& o) {
     int n = queue.requeue_failed(o.sweep_id, o.shard);
     if (n) log::info("retrying {} failed trial{}", n, n == 1 ? "" : "s");
   }
+  // Trials running side by side share the cores instead of each taking all of them (runtime.threads: 0).
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  setenv("REMIX_DEFAULT_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.jobs))).c_str(), 1);
   for (;;) {
     int sig = train::InterruptGuard::pending();
     if (sig && !forwarded) {  // stop claiming; let the running trials checkpoint and end

@@ -5,7 +5,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -118,6 +120,15 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
     p.lr = cfg.get_float("base.pretrain.lr");
     p.warmup_steps = cfg.get_int("base.pretrain.warmup_steps");
     p.seed = static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed"));
+    // Trials waiting on this lock need the same base: pretraining takes every core unless runtime.threads says
+    // otherwise, then hands back the share the trial was given.
+    int trial_threads = torch::get_num_threads();
+    if (cfg.get_int("runtime.threads") == 0)
+      torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    struct RestoreThreads {
+      int n;
+      ~RestoreThreads() { torch::set_num_threads(n); }
+    } restore{trial_threads};
     log::info("base model: pretraining on {} documents from the tasks ({} steps of {} sequences)", documents.size(),
               p.steps, p.batch_size);
     nlohmann::json identity = {{"model", model::to_json(options)}, {"pretrain", cfg.at("base.pretrain")}, {"key", key}};

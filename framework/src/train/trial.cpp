@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "adapter/mixture_options.h"
@@ -27,6 +28,8 @@ void set_runtime(const config::ResolvedConfig& cfg) {
     throw ConfigError("runtime.device: cuda was asked for, but this LibTorch has no CUDA device (Debian's "
                       "libtorch-dev is CPU-only); use cpu or auto");
   auto threads = cfg.get_int("runtime.threads");
+  // 0 = all cores, or the share a worker running several trials at once hands each of them.
+  if (const char* share = std::getenv("REMIX_DEFAULT_THREADS"); threads == 0 && share) threads = std::atoll(share);
   if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
 }
 

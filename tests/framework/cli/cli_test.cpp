@@ -102,7 +102,7 @@ TEST(Cli, PluginsListsTestPluginsAndDescribesOne) {
 
 TEST(Cli, RunRecordsTheTrialWithProvenance) {
   test::TempDir dir;
-  auto r = remix({"run", good_config(dir)});
+  auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir))});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),
                         "SELECT key, value FROM tags WHERE key IN ('remix.git_rev', 'plugin.router.name', "
@@ -130,7 +130,7 @@ TEST(Cli, PluginProblemsInRunExitTwo) {
                                          "to start: cannot open data file /nonexistent/data.jsonl"},
   };
   for (const auto& c : cases) {
-    auto r = remix({"run", good_config(dir), c.override_text});
+    auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), c.override_text});
     EXPECT_EQ(r.exit_code, 2) << c.override_text << "\n" << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.override_text << "\n" << r.err;
   }
@@ -139,29 +139,29 @@ TEST(Cli, PluginProblemsInRunExitTwo) {
 TEST(Cli, BadDatabasesExitTwoAndChangeNothing) {
   test::TempDir dir;
   // A database in a folder that does not exist.
-  auto r = remix({"run", good_config(dir), "experiment.db=" + dir.file("missing/r.db")});
+  auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + dir.file("missing/r.db")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
   // A file that is not SQLite.
   std::string notes = dir.write("notes.txt", "my precious notes\n");
-  r = remix({"run", good_config(dir), "experiment.db=" + notes});
+  r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + notes});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("not a SQLite database"), std::string::npos) << r.err;
   EXPECT_EQ(test::read_file(notes), "my precious notes\n");
   r = run_command({test::remix_bin(), "query", notes, "SELECT 1"});
   EXPECT_EQ(r.exit_code, 2);
   // query refusing a write, on a database holding a recorded run.
-  ASSERT_EQ(remix({"run", good_config(dir)}).exit_code, 0);
+  ASSERT_EQ(remix({"run", good_config(dir, test::tiny_trial_yaml(dir))}).exit_code, 0);
   std::string db = dir.file("results.db");
   r = run_command({test::remix_bin(), "query", db, "DELETE FROM runs"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
-  r = run_command({test::remix_bin(), "query", db, "SELECT count(*) AS n FROM runs", "--format", "json"});
+  r = run_command({test::remix_bin(), "query", db, "SELECT count(*) AS n FROM runs WHERE kind = 'trial'", "--format", "json"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(r.out)[0]["n"], 1);
   // A database written by a newer remix.
   ASSERT_EQ(run_command({"/usr/bin/sqlite3", db, "INSERT INTO schema_version VALUES (7, 0)"}).exit_code, 0);
-  r = remix({"run", good_config(dir)});
+  r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir))});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("schema version 7 is newer"), std::string::npos) << r.err;
 }

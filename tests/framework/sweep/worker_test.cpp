@@ -16,7 +16,8 @@ struct Fixture {
   test::TempDir dir;
   std::string db = dir.file("r.db");
   std::string cfg = dir.write("exp.yaml", "experiment: {name: w, db: " + db +
-                                              "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n");
+                                              "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
+                                              test::tiny_trial_yaml(dir));
   test::CommandResult remix(std::vector<std::string> args) const {
     args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
     return test::run_command(args);
@@ -32,7 +33,7 @@ TEST(Worker, CrashingTrialFailsAloneWithItsError) {
   Fixture f;
   auto r = f.remix({"run", f.cfg, "tasks.add.fail=none,segfault,abort,throw", "-j", "2"});
   EXPECT_NE(r.exit_code, 0);
-  auto rows = f.rows("SELECT name, status, coalesce(error, ''), attempt FROM runs ORDER BY id");
+  auto rows = f.rows("SELECT name, status, coalesce(error, ''), attempt FROM runs WHERE kind = 'trial' ORDER BY id");
   ASSERT_EQ(rows.size(), 4u) << r.err;
   EXPECT_EQ(text(rows[0][1]), "completed");
   EXPECT_EQ(text(rows[1][1]), "failed");
@@ -47,10 +48,10 @@ TEST(Worker, CrashingTrialFailsAloneWithItsError) {
 
   // Re-running skips the completed trial and the failed ones; --retry-failed runs the failed ones again.
   f.remix({"run", f.cfg, "tasks.add.fail=none,segfault,abort,throw"});
-  auto attempts = f.rows("SELECT attempt FROM runs ORDER BY id");
+  auto attempts = f.rows("SELECT attempt FROM runs WHERE kind = 'trial' ORDER BY id");
   for (const auto& a : attempts) EXPECT_EQ(std::get<std::int64_t>(a[0]), 1);
   f.remix({"run", f.cfg, "tasks.add.fail=none,segfault,abort,throw", "--retry-failed"});
-  attempts = f.rows("SELECT attempt FROM runs ORDER BY id");
+  attempts = f.rows("SELECT attempt FROM runs WHERE kind = 'trial' ORDER BY id");
   EXPECT_EQ(std::get<std::int64_t>(attempts[0][0]), 1);
   EXPECT_EQ(std::get<std::int64_t>(attempts[1][0]), 2);
 }
@@ -66,7 +67,7 @@ TEST(Worker, TwoConcurrentRunsRunEveryTrialOnce) {
   }
   EXPECT_EQ(a.wait(), 0);
   EXPECT_EQ(b.wait(), 0);
-  auto rows = f.rows("SELECT status, attempt FROM runs");
+  auto rows = f.rows("SELECT status, attempt FROM runs WHERE kind = 'trial'");
   ASSERT_EQ(rows.size(), 12u);
   for (const auto& r : rows) {
     EXPECT_EQ(text(r[0]), "completed");
@@ -87,7 +88,7 @@ TEST(Worker, StaleAndOrphanedTrialsAreRequeued) {
             0);
   auto r = f.remix({"run", f.cfg, "seed=0,1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  auto rows = f.rows("SELECT status, attempt FROM runs ORDER BY id");
+  auto rows = f.rows("SELECT status, attempt FROM runs WHERE kind = 'trial' ORDER BY id");
   for (const auto& row : rows) {
     EXPECT_EQ(text(row[0]), "completed");
     EXPECT_EQ(std::get<std::int64_t>(row[1]), 2);
@@ -134,7 +135,7 @@ TEST(Worker, ShardsSplitTheTrialsDeterministically) {
     EXPECT_EQ(text(r[1]), std::get<std::int64_t>(r[0]) % 2 == 1 ? "completed" : "pending");
   auto w = f.remix({"worker", "--db", f.db, "--sweep", "w seed=0,1,2,3,4", "--shard", "0/2"});
   EXPECT_EQ(w.exit_code, 0) << w.err;
-  EXPECT_EQ(f.rows("SELECT count(*) FROM runs WHERE status = 'completed'")[0][0], store::SqlValue(std::int64_t{5}));
+  EXPECT_EQ(f.rows("SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'")[0][0], store::SqlValue(std::int64_t{5}));
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+// `remix data FILE [overrides]`: the tasks of an experiment as a trial would load them, without training or
+// recording anything: per task its plugin, example counts, evaluation style and metric, token lengths against
+// the model's context, what the task reports about itself (sandbox, data files, skipped records), and a few
+// examples. The way to check a data file or a generator's settings before spending a run on them.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "cli/commands.h"
+#include "config/resolved_config.h"
+#include "model/tokenizer.h"
+#include "plugin/registry.h"
+#include "remix/errors.h"
+#include "train/task_set.h"
+
+namespace remix::cli {
+
+namespace {
+
+struct DataOptions {
+  std::string file, split = "train";
+  std::vector<std::string> overrides;
+  int show = 2;
+};
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '\n' ? std::string("\\n") : c == '"' ? std::string("\\\"") : std::string(1, c);
+  return out + "\"";
+}
+
+int show_data(const GlobalOptions& g, const DataOptions& o) {
+  auto parsed = config::parse_overrides(o.overrides);
+  if (!parsed.axes.empty()) throw UserError("remix data: sweep axes are not allowed here ('" + parsed.axes[0].text + "')");
+  auto cfg = config::resolve(o.file, parsed.fixed, plugin::schema_lookup(g.plugin_paths));
+  train::TaskSet tasks(cfg);
+  auto tokenizer = model::make_tokenizer(cfg);
+  auto context = cfg.get_int("model.max_seq_len");
+  for (const auto& t : tasks.tasks()) {
+    const auto& p = cfg.plugin("tasks." + t.name);
+    fmt::print("task {} (plugin {} {}, {})\n", t.name, p.name, p.version, p.path);
+    fmt::print("  {} train / {} eval examples; weight {}; eval by {}, metric {}\n", t.train.size(), t.eval.size(),
+               t.weight, t.task->eval_style() == EvalStyle::Generate ? "generation" : "choice log-likelihood",
+               t.task->metric_name());
+    for (const auto* split : {&t.train, &t.eval}) {
+      if (split->empty()) continue;
+      std::int64_t lo = 1 << 30, hi = 0;
+      double sum = 0;
+      for (const auto& e : *split) {
+        auto n = train::example_tokens(*tokenizer, e) - 1;
+        lo = std::min(lo, n), hi = std::max(hi, n), sum += static_cast<double>(n);
+      }
+      fmt::print("  {} tokens per example: min {} / mean {:.1f} / max {} (model.max_seq_len {})\n",
+                 split == &t.train ? "train" : "eval", lo, sum / static_cast<double>(split->size()), hi, context);
+    }
+    for (const auto& [k, v] : t.task->tags()) fmt::print("  tag {} = {}\n", k, v);
+    for (const auto& [k, v] : t.task->stats()) fmt::print("  stat {} = {}\n", k, v);
+    const auto& examples = o.split == "eval" ? t.eval : t.train;
+    for (int i = 0; i < o.show && i < static_cast<int>(examples.size()); ++i) {
+      const auto& e = examples[static_cast<std::size_t>(i)];
+      fmt::print("  {}[{}] {}\n    prompt: {}\n    answer: {}\n", o.split, i, e.id, quoted(e.prompt), quoted(e.answer));
+      for (std::size_t c = 0; c < e.choices.size(); ++c)
+        fmt::print("    choice {}{}: {}\n", c, static_cast<std::int64_t>(c) == e.label ? " (correct)" : "", quoted(e.choices[c]));
+    }
+  }
+  tasks.check_fits(*tokenizer, context);
+  return 0;
+}
+
+}  // namespace
+
+void add_data_command(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto o = std::make_shared<DataOptions>();
+  auto* cmd = app.add_subcommand("data", "show the tasks' examples as a trial of FILE would load them");
+  cmd->add_option("file", o->file, "experiment YAML")->required();
+  cmd->add_option("overrides", o->overrides, "key.path=value, +key.path=value, ~key.path");
+  cmd->add_option("--show", o->show, "examples to print per task")->capture_default_str();
+  cmd->add_option("--split", o->split, "which examples to print")->check(CLI::IsMember({"train", "eval"}))->capture_default_str();
+  cmd->callback([o, &global, &action] { action = [o, &global] { return show_data(global, *o); }; });
+}
+
+}  // namespace remix::cli
