@@ -5,12 +5,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "common/compute_threads.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/text.h"
@@ -122,12 +121,11 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
     p.seed = static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed"));
     // Trials waiting on this lock need the same base: pretraining takes every core unless runtime.threads says
     // otherwise, then hands back the share the trial was given.
-    int trial_threads = torch::get_num_threads();
-    if (cfg.get_int("runtime.threads") == 0)
-      torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    int trial_threads = compute_threads();
+    if (cfg.get_int("runtime.threads") == 0) set_compute_threads(0);
     struct RestoreThreads {
       int n;
-      ~RestoreThreads() { torch::set_num_threads(n); }
+      ~RestoreThreads() { set_compute_threads(n); }
     } restore{trial_threads};
     log::info("base model: pretraining on {} documents from the tasks ({} steps of {} sequences)", documents.size(),
               p.steps, p.batch_size);

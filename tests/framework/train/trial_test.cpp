@@ -148,23 +148,42 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
   }
 }
 
+// The newest checkpoint of a trial's folder (the trial's recorded checkpoint artifact).
+fs::path recorded_checkpoint(const std::string& db, const std::string& where) {
+  return std::get<std::string>(store::query_readonly(db, "SELECT a.path FROM artifacts a JOIN runs r ON r.id = a.run_id "
+                                                         "WHERE a.kind = 'checkpoint' AND " + where).rows.at(0).at(0));
+}
+
 TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
   test::TempDir dir, cache;
   std::string config = tiny_config(dir, cache.path(), "");
-  ASSERT_EQ(remix({"run", config, "train.steps=10"}).exit_code, 0);
-  // The same experiment with another learning rate finds the first trial's checkpoint in its folder.
-  auto cfg = remix({"config", config, "train.lr=0.02"});
-  std::string key = cfg.out.substr(cfg.out.find("# trial key: ") + 13, 16);
-  fs::path theirs;
-  for (const auto& d : fs::directory_iterator(dir.file("runs")))
-    for (const auto& f : fs::directory_iterator(d.path())) theirs = f.path();
-  fs::create_directories(dir.file("runs/" + key));
-  fs::copy_file(theirs, dir.file("runs/" + key) + "/" + theirs.filename().string());
-  auto r = remix({"run", config, "train.lr=0.02"});
+  ASSERT_EQ(remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"}).exit_code, 0);
+  std::string db = dir.file("r.db");
+  fs::path theirs = recorded_checkpoint(db, "r.name = 'train.lr=0.01'");
+  fs::path ours = recorded_checkpoint(db, "r.name = 'train.lr=0.02'");
+  ASSERT_NE(theirs.parent_path(), ours.parent_path());  // every run has its own folder
+  // The lr=0.02 trial, interrupted, finds a checkpoint of the lr=0.01 trial where its own should be.
+  fs::copy_file(theirs, ours, fs::copy_options::overwrite_existing);
+  ASSERT_EQ(test::run_command({"/usr/bin/sqlite3", db, "UPDATE runs SET status = 'interrupted' "
+                                                       "WHERE name = 'train.lr=0.02'"}).exit_code, 0);
+  auto r = remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("checkpoint of another config"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(theirs.filename().string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(ours.string()), std::string::npos) << r.err;
+}
+
+TEST(Trial, ANewDatabaseNeverResumesFromAnotherDatabasesCheckpoints) {
+  test::TempDir dir, cache;
+  std::string config = tiny_config(dir, cache.path(), "");
+  ASSERT_EQ(remix({"run", config, "train.steps=10"}).exit_code, 0);
+  auto first = trial_metrics(dir.file("r.db"));
+  // The same experiment into a fresh database (the old one deleted; its trial folders left where they were).
+  fs::remove(dir.file("r.db"));
+  auto r = remix({"run", config, "train.steps=10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("resuming"), std::string::npos) << r.err;
+  EXPECT_EQ(trial_metrics(dir.file("r.db")), first);  // trained from step 0 again: every metric is there
 }
 
 }  // namespace
