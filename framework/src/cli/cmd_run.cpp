@@ -62,21 +62,17 @@ int dry_run(const std::vector<sweep::ResolvedTrial>& trials, const std::string& 
 int run_experiment(const GlobalOptions& g, const RunOptions& o) {
   auto shard = sweep::parse_shard(o.shard);
   if (o.jobs < 1) throw UserError("--jobs must be at least 1");
-  auto plan = sweep::expand_sweep(o.file, o.overrides);
-  auto trials = sweep::resolve_trials(plan, plugin::schema_lookup(g.plugin_paths));
-  const auto& first = trials.front().config;
-  std::string db_path = first.get_string("experiment.db");
-  if (o.dry_run) return dry_run(trials, db_path);
-
-  store::ResultsDb db(db_path);
-  sweep::TrialQueue queue(db);
-  std::int64_t sweep_id = queue.register_sweep(first.get_string("experiment.name"), plan, trials);
-  log::info("{}: {} trial{} in sweep '{}' of {}", o.file, trials.size(), trials.size() == 1 ? "" : "s", plan.name,
-            db_path);
+  if (o.dry_run) {
+    auto plan = sweep::expand_sweep(o.file, o.overrides);
+    auto trials = sweep::resolve_trials(plan, plugin::schema_lookup(g.plugin_paths));
+    return dry_run(trials, trials.front().config.get_string("experiment.db"));
+  }
+  auto registered = register_experiment(g, o.file, o.overrides);
+  store::ResultsDb db(registered.db_path);
 
   sweep::WorkerOptions w;
-  w.db_path = db_path;
-  w.sweep_id = sweep_id;
+  w.db_path = registered.db_path;
+  w.sweep_id = registered.id;
   w.shard = shard;
   w.jobs = o.jobs;
   w.stale_seconds = o.stale_after;
@@ -84,7 +80,7 @@ int run_experiment(const GlobalOptions& g, const RunOptions& o) {
   w.trial_args = trial_arguments(g);
   auto summary = sweep::run_worker(w);
 
-  fmt::print("{}", report::render(trial_table(db, sweep_id), report::TableFormat::Text));
+  fmt::print("{}", report::render(trial_table(db, registered.id), report::TableFormat::Text));
   if (summary.signal) return 128 + summary.signal;
   return summary.last_exit_code;
 }

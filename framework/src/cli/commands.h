@@ -27,6 +27,7 @@ void add_query_command(CLI::App& app, const GlobalOptions& global, Action& actio
 void add_results_commands(CLI::App& app, const GlobalOptions& global, Action& action);  // results and runs
 void add_data_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& action);  // and the hidden `trial`
 
 }  // namespace remix::cli

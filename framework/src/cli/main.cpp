@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   cli::add_plugins_command(app, global, action);
   cli::add_query_command(app, global, action);
   cli::add_worker_command(app, global, action);
+  cli::add_slurm_command(app, global, action);
   cli::add_results_commands(app, global, action);
   cli::add_report_command(app, global, action);
 

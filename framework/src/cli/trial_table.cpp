@@ -4,9 +4,27 @@
 #include <map>
 #include <set>
 
+#include "common/log.h"
+#include "plugin/registry.h"
 #include "store/query.h"
+#include "sweep/expansion.h"
+#include "sweep/trial_queue.h"
 
 namespace remix::cli {
+
+RegisteredSweep register_experiment(const GlobalOptions& g, const std::string& file,
+                                    const std::vector<std::string>& overrides) {
+  auto plan = sweep::expand_sweep(file, overrides);
+  auto trials = sweep::resolve_trials(plan, plugin::schema_lookup(g.plugin_paths));
+  const auto& first = trials.front().config;
+  RegisteredSweep r{first.get_string("experiment.db"), plan.name, 0, trials.size()};
+  store::ResultsDb db(r.db_path);
+  sweep::TrialQueue queue(db);
+  r.id = queue.register_sweep(first.get_string("experiment.name"), plan, trials);
+  log::info("{}: {} trial{} in sweep '{}' of {}", file, trials.size(), trials.size() == 1 ? "" : "s", plan.name,
+            r.db_path);
+  return r;
+}
 
 report::Table trial_table(store::ResultsDb& db, std::int64_t sweep_id) {
   auto runs = store::query(db.db(), "SELECT r.id, r.name, r.status, r.attempt, coalesce(r.error, '') FROM runs r "

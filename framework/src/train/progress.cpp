@@ -19,12 +19,13 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
-ProgressLine::ProgressLine(std::string label, std::int64_t total_steps, std::int64_t every)
+ProgressLine::ProgressLine(std::string label, std::int64_t total_steps, std::int64_t every, std::int64_t first_step)
     : label_(std::move(label)),
       total_(total_steps),
       every_(every < 1 ? 1 : every),
       tty_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()) {}
+      start_(std::chrono::steady_clock::now()),
+      first_step_(first_step) {}
 
 ProgressLine::~ProgressLine() { clear_line(); }
 
@@ -37,14 +38,10 @@ void ProgressLine::clear_line() {
 
 void ProgressLine::update(std::int64_t step, double loss, double tokens_per_second) {
   if (log::level() == log::Level::Quiet) return;
-  if (start_step_ < 0) {
-    start_step_ = step;
-    start_ = std::chrono::steady_clock::now();
-  }
   bool last = step + 1 >= total_;
   if (!tty_ && (step + 1) % every_ != 0 && !last) return;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double done = static_cast<double>(step + 1 - start_step_);
+  double done = static_cast<double>(step + 1 - first_step_);
   double eta = done > 0 ? elapsed / done * static_cast<double>(total_ - step - 1) : -1;
   std::string text = fmt::format("{} step {}/{}  loss {:.4f}  {:.0f} tok/s  ETA {}", label_, step + 1, total_, loss,
                                  tokens_per_second, format_duration(eta));

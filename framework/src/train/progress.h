@@ -11,7 +11,8 @@ namespace remix::train {
 
 class ProgressLine {
  public:
-  ProgressLine(std::string label, std::int64_t total_steps, std::int64_t every);
+  // The clock starts now, with `first_step` steps already done (a resumed run): ETAs come from this run's pace.
+  ProgressLine(std::string label, std::int64_t total_steps, std::int64_t every, std::int64_t first_step = 0);
   ~ProgressLine();  // ends an in-place line with a newline
   void update(std::int64_t step, double loss, double tokens_per_second);
   // A message that must not be overwritten by the progress line (evaluation results, warnings).
@@ -24,7 +25,7 @@ class ProgressLine {
   bool tty_;
   bool line_open_ = false;
   std::chrono::steady_clock::time_point start_;
-  std::int64_t start_step_ = -1;
+  std::int64_t first_step_;
 };
 
 // "1h02m", "3m05s", "12s"

@@ -76,7 +76,7 @@ EvalMetrics Trainer::run() {
   }
   if (start == 0 && o_.eval_every > 0) log_eval(0, false);
 
-  ProgressLine progress("train", o_.steps, o_.log_every);
+  ProgressLine progress("train", o_.steps, o_.log_every, start);
   adapter::RoutingTrace trace;
   auto interval_start = std::chrono::steady_clock::now();
   std::int64_t interval_tokens = 0;

@@ -26,7 +26,10 @@ std::int64_t TrialModel::active_lora_parameters(std::int64_t active) const {
 }
 
 TrialModel build_trial_model(const config::ResolvedConfig& cfg, const TaskSet& tasks, store::ResultsDb& db) {
-  auto base = obtain_base_model(cfg, tasks, db);
+  return adapt_base_model(obtain_base_model(cfg, tasks, db), cfg);
+}
+
+TrialModel adapt_base_model(BaseModel base, const config::ResolvedConfig& cfg) {
   TrialModel t;
   t.model = base.model;
   t.tokenizer = base.tokenizer;

@@ -30,5 +30,7 @@ struct TrialModel {
 };
 
 TrialModel build_trial_model(const config::ResolvedConfig& cfg, const TaskSet& tasks, store::ResultsDb& db);
+// The mixture of the config's router plugin attached to `base` (whatever made it), initialised under `seed`.
+TrialModel adapt_base_model(BaseModel base, const config::ResolvedConfig& cfg);
 
 }  // namespace remix::train

@@ -1,0 +1,105 @@
+// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J]`: registers the
+// experiment's trials as a sweep in its database (as `remix run` does before it works), then prints an sbatch
+// array script whose every task runs `remix worker` on that sweep. Workers claim trials atomically, so the array
+// size only sets how many run at once; re-submitting the script is the resume. Paths in the script are
+// absolute: Slurm starts tasks in whatever folder it likes.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <regex>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include "cli/commands.h"
+#include "cli/trial_table.h"
+#include "remix/errors.h"
+
+namespace remix::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SlurmOptions {
+  std::string file;
+  std::vector<std::string> overrides;
+  int array = 4, cpus = 2, gpus = 0, jobs = 1;
+  std::string partition, time, output_dir;
+};
+
+// Single-quoted for bash.
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void check(const SlurmOptions& o) {
+  if (o.array < 1) throw UserError("--array must be at least 1");
+  if (o.cpus < 1) throw UserError("--cpus must be at least 1");
+  if (o.gpus < 0) throw UserError("--gpus must be 0 or more");
+  if (o.jobs < 1) throw UserError("--jobs must be at least 1");
+  // Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+  static const std::regex time_format(R"(^(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d+|\d+-\d+:\d{2}|\d+-\d+:\d{2}:\d{2})$)");
+  if (!o.time.empty() && !std::regex_match(o.time, time_format))
+    throw UserError(fmt::format("--time '{}': not a Slurm time (minutes, HH:MM:SS or D-HH:MM:SS)", o.time));
+  static const std::regex name_format(R"(^[A-Za-z0-9_.,-]+$)");
+  if (!o.partition.empty() && !std::regex_match(o.partition, name_format))
+    throw UserError(fmt::format("--partition '{}': not a partition name", o.partition));
+}
+
+int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
+  check(o);
+  auto sweep = register_experiment(g, o.file, o.overrides);
+  std::string db = fs::absolute(sweep.db_path).lexically_normal().string();
+  std::string logs = fs::absolute(o.output_dir.empty() ? fs::path(sweep.db_path).parent_path() / "slurm"
+                                                        : fs::path(o.output_dir))
+                         .lexically_normal()
+                         .string();
+  std::string remix = boost::dll::program_location().string();
+
+  std::string script = "#!/bin/bash\n";
+  script += fmt::format("#SBATCH --job-name=remix-{}\n", std::regex_replace(sweep.name, std::regex("[^A-Za-z0-9_.-]+"), "_"));
+  script += fmt::format("#SBATCH --array=0-{}\n", o.array - 1);
+  script += "#SBATCH --ntasks=1\n";
+  script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus);
+  if (o.gpus > 0) script += fmt::format("#SBATCH --gpus-per-task={}\n", o.gpus);
+  if (!o.partition.empty()) script += fmt::format("#SBATCH --partition={}\n", o.partition);
+  if (!o.time.empty()) script += fmt::format("#SBATCH --time={}\n", o.time);
+  script += fmt::format("#SBATCH --output={}/%x-%A_%a.out\n", logs);
+  script += fmt::format(
+      "#\n# Sweep '{}': {} trials registered in {}.\n"
+      "# Every array task claims trials until none is left; resubmitting this script resumes the sweep\n"
+      "# (completed trials are never rerun; interrupted and orphaned ones continue from their checkpoints).\n"
+      "# The database must be on a disk every node sees, with working POSIX locks (see README, \"Sweeps on a\n"
+      "# cluster\": SQLite over NFS is unsafe with many writers).\n",
+      sweep.name, sweep.trials, db);
+  script += fmt::format("mkdir -p {}\n", shell_quote(logs));
+  std::string command = shell_quote(remix);
+  for (const auto& p : g.plugin_paths) command += " --plugin-path " + shell_quote(fs::absolute(p).string());
+  command += fmt::format(" worker --db {} --sweep {} --jobs {}", shell_quote(db), shell_quote(sweep.name), o.jobs);
+  script += "exec " + command + "\n";
+  fmt::print("{}", script);
+  return 0;
+}
+
+}  // namespace
+
+void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto o = std::make_shared<SlurmOptions>();
+  auto* cmd = app.add_subcommand("slurm", "register the experiment's trials and print an sbatch array script whose "
+                                          "tasks run `remix worker` on them");
+  cmd->add_option("file", o->file, "experiment YAML")->required();
+  cmd->add_option("overrides", o->overrides, "key.path=value, +key.path=value, ~key.path; a=v1,v2 is a sweep axis");
+  cmd->add_option("--array", o->array, "array tasks (workers running at once)")->capture_default_str();
+  cmd->add_option("--partition", o->partition, "Slurm partition");
+  cmd->add_option("--time", o->time, "time limit per task (Slurm format, e.g. 4:00:00)");
+  cmd->add_option("--gpus", o->gpus, "GPUs per task (0 = none)")->capture_default_str();
+  cmd->add_option("--cpus", o->cpus, "CPU cores per task")->capture_default_str();
+  cmd->add_option("-j,--jobs", o->jobs, "trials each task runs at once")->capture_default_str();
+  cmd->add_option("--output-dir", o->output_dir, "where task logs go (default: <database folder>/slurm)");
+  cmd->callback([o, &global, &action] { action = [o, &global] { return print_slurm_script(global, *o); }; });
+}
+
+}  // namespace remix::cli

@@ -1,0 +1,192 @@
+// Benchmark: what a training step costs per router, on the quickstart model and the built-in tasks, through the
+// trainer's own forward_backward (the code trials run), measured in one run with interleaved repetitions.
+//   steps:  single LoRA (rank k·r = 8), softmax and hydra (n=8, r=4, k=2), and ReMix with M = 2, 4, 8 routing
+//           samples (the batch replicated M times in one forward and one backward), each a whole step: forward,
+//           losses, backward, AdamW. The same 16 examples for all. Targets: ReMix(M=4) <= 4.2x the softmax step;
+//           ReMix(M) / (M x softmax) shows what one replicated pass saves over M separate ones.
+//   eval:   greedy generation with the KV cache (eval-mode top-k routing) on 32 prompts, new tokens per second.
+//   MFU:    model FLOPs of the softmax step (below) per second, over the FLOP/s of one large sgemm (1024^3)
+//           measured here on the same threads. Target >= 0.4 at the quickstart size.
+//
+//   build/tests/bench/bench_train [threads]     (threads: cores for compute, as runtime.threads; default all)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "adapter/routing_trace.h"
+#include "common/compute_threads.h"
+#include "model/generation.h"
+#include "model/transformer_options.h"
+#include "plugin/registry.h"
+#include "store/provenance.h"
+#include "train/sequence_batch.h"
+#include "train/task_set.h"
+#include "train/trainer.h"
+#include "train/trial_model.h"
+
+namespace {
+
+using namespace remix;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The quickstart's shape and tasks with `router` and its adapter settings.
+config::ResolvedConfig bench_config(const std::string& router, const nlohmann::json& adapter) {
+  nlohmann::json tree = {{"experiment", {{"name", "bench"}}},
+                         {"router", {{"plugin", router}}},
+                         {"tasks", {{"math", nlohmann::json::object()},
+                                    {"code", nlohmann::json::object()},
+                                    {"knowledge", nlohmann::json::object()}}},
+                         {"adapter", adapter}};
+  return config::resolve_json(tree, "bench " + router, plugin::schema_lookup({REMIX_PLUGIN_DIR}));
+}
+
+struct StepVariant {
+  std::string name;
+  train::TrialModel model;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::int64_t samples = 1;
+  std::vector<double> seconds;
+
+  void run(const train::SequenceBatch& batch) {
+    adapter::RoutingTrace trace;
+    optimizer->zero_grad();
+    train::forward_backward(model, batch, samples, train::Estimator::Rloo, trace);
+    optimizer->step();
+  }
+  double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
+};
+
+StepVariant make_variant(const std::string& name, const std::string& router, const nlohmann::json& adapter,
+                         std::int64_t samples, const model::Transformer& base_weights) {
+  auto cfg = bench_config(router, adapter);
+  train::BaseModel base;
+  base.tokenizer = model::make_tokenizer(cfg);
+  base.model = model::Transformer(model::transformer_options_from(cfg, base.tokenizer->vocab_size()));
+  {
+    torch::NoGradGuard no_grad;  // every variant adapts the same base weights
+    auto src = base_weights->named_parameters();
+    for (auto& p : base.model->named_parameters()) p.value().copy_(src[p.key()]);
+  }
+  StepVariant v{name, train::adapt_base_model(base, cfg), nullptr, samples, {}};
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(v.model.mixture.adapter_parameters());
+  if (!v.model.mixture.router_parameters().empty()) groups.emplace_back(v.model.mixture.router_parameters());
+  v.optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(3e-3));
+  return v;
+}
+
+// Multiply-adds x2 of one training step of the frozen base with adapters, per real token: every frozen matrix
+// (attention, FFN, output head) forward and input-gradient (2 + 2 FLOPs per weight), attention scores and
+// mixing forward (4·T·d per layer, T the mean real length) and backward (twice that); the adapters' own
+// products are left out, so this is the base model's useful work (what a single LoRA step mostly is).
+double step_flops(const model::TransformerOptions& o, std::int64_t tokens, double mean_len) {
+  double d = static_cast<double>(o.dim()), L = static_cast<double>(o.n_layers());
+  double kv = d * static_cast<double>(o.n_kv_heads()) / static_cast<double>(o.n_heads());
+  double per_layer = d * d * 2 + d * kv * 2 + 3 * d * static_cast<double>(o.ffn_dim());
+  double matrices = L * per_layer + d * static_cast<double>(o.vocab_size());
+  double attention = L * 4 * mean_len * d * 3;
+  return (4 * matrices + attention) * static_cast<double>(tokens);
+}
+
+double sgemm_flops_per_second() {
+  auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
+  for (int i = 0; i < 3; ++i) torch::mm(a, b);
+  double best = 1e9;
+  for (int i = 0; i < 10; ++i) {
+    auto t = Clock::now();
+    torch::mm(a, b);
+    best = std::min(best, seconds_since(t));
+  }
+  return 2.0 * 1024 * 1024 * 1024 / best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
+  std::printf("LibTorch %s, compute threads %d, BLAS %s\n", TORCH_VERSION, compute_threads(),
+              store::loaded_blas().c_str());
+  torch::manual_seed(0);
+  auto probe = bench_config("softmax", nlohmann::json::object());
+  auto tokenizer = model::make_tokenizer(probe);
+  auto shape = model::transformer_options_from(probe, tokenizer->vocab_size());
+  model::Transformer base_weights(shape);
+
+  // The same 16 training examples for every variant, taken from the three tasks in turn.
+  train::TaskSet tasks(probe);
+  std::vector<train::TextPair> pairs;
+  for (std::size_t i = 0; pairs.size() < 16; ++i) {
+    const auto& t = tasks.tasks()[i % tasks.tasks().size()];
+    const auto& e = t.train[i / tasks.tasks().size()];
+    pairs.push_back({e.prompt, e.answer});
+  }
+  auto batch = train::make_batch(*tokenizer, pairs, true, shape.max_seq_len());
+
+  const nlohmann::json mixture = {{"num_experts", 8}, {"top_k", 2}, {"r", 4}};
+  std::vector<StepVariant> v;
+  v.push_back(make_variant("single LoRA r=8 (lora)", "lora", {{"num_experts", 1}, {"top_k", 1}, {"r", 8}}, 1, base_weights));
+  v.push_back(make_variant("softmax n=8 r=4 k=2", "softmax", mixture, 1, base_weights));
+  v.push_back(make_variant("hydra n=8 r=4", "hydra", mixture, 1, base_weights));
+  for (std::int64_t m : {2, 4, 8})
+    v.push_back(make_variant("remix n=8 r=4 k=2 M=" + std::to_string(m), "remix", mixture, m, base_weights));
+  const int warmup = 2, reps = 9;
+  for (auto& var : v)
+    for (int i = 0; i < warmup; ++i) var.run(batch);
+  for (int r = 0; r < reps; ++r)
+    for (auto& var : v) {
+      auto t = Clock::now();
+      var.run(batch);
+      var.seconds.push_back(seconds_since(t));
+    }
+  std::printf("\ntraining step, quickstart model (dim %lld, %lld layers, FFN %lld), batch 16 (%lld tokens), "
+              "gate/up/down adapted\n(%d interleaved repetitions, best)\n",
+              static_cast<long long>(shape.dim()), static_cast<long long>(shape.n_layers()),
+              static_cast<long long>(shape.ffn_dim()), static_cast<long long>(batch.tokens), reps);
+  for (auto& var : v) std::printf("  %-30s %8.1f ms\n", var.name.c_str(), var.best() * 1e3);
+  const double lora = v[0].best(), softmax = v[1].best();
+  std::printf("  ratio softmax / single LoRA          %6.2fx\n", softmax / lora);
+  std::printf("  ratio hydra / single LoRA            %6.2fx\n", v[2].best() / lora);
+  for (std::size_t i = 3; i < v.size(); ++i) {
+    double m = static_cast<double>(v[i].samples), ratio = v[i].best() / softmax;
+    std::printf("  ratio remix M=%lld / softmax           %6.2fx   (/ M x softmax: %.2f)%s\n",
+                static_cast<long long>(v[i].samples), ratio, ratio / m,
+                v[i].samples == 4 ? (ratio <= 4.2 ? "  target <= 4.2x: met" : "  target <= 4.2x: NOT met") : "");
+  }
+  std::printf("  ratio remix M=4 / single LoRA        %6.2fx\n", v[4].best() / lora);
+
+  // Evaluation: greedy generation of up to 48 tokens for 32 prompts with the softmax mixture, eval mode.
+  std::vector<std::string> prompts;
+  for (std::size_t i = 0; prompts.size() < 32; ++i) prompts.push_back(tasks.tasks()[0].eval[i % tasks.tasks()[0].eval.size()].prompt);
+  auto p = train::make_prompts(*tokenizer, prompts);
+  auto& gen_model = v[1].model.model;
+  gen_model->eval();
+  auto options = model::GenerationOptions().max_new_tokens(48).eos_id(tokenizer->eos_id()).pad_id(tokenizer->pad_id());
+  model::generate(gen_model, p.tokens, p.valid, options);
+  double best_gen = 1e9, new_tokens = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto t = Clock::now();
+    auto g = model::generate(gen_model, p.tokens, p.valid, options);
+    double s = seconds_since(t);
+    if (s < best_gen) best_gen = s, new_tokens = static_cast<double>(g.lengths.sum().item<std::int64_t>());
+  }
+  std::printf("\neval generation, 32 prompts, greedy, KV cache: %.0f new tokens in %.1f ms = %.0f tokens/s\n",
+              new_tokens, best_gen * 1e3, new_tokens / best_gen);
+
+  double mean_len = static_cast<double>(batch.tokens) / static_cast<double>(batch.rows());
+  double flops = step_flops(shape, batch.tokens, mean_len);
+  double peak = sgemm_flops_per_second();
+  std::printf("\nsgemm 1024^3: %.1f GFLOP/s\n", peak / 1e9);
+  for (std::size_t i : {std::size_t{0}, std::size_t{1}}) {
+    double achieved = flops / v[i].best();
+    std::printf("  %-30s %.2f GFLOP base-model work/step, %.1f GFLOP/s, MFU vs sgemm %.2f%s\n", v[i].name.c_str(),
+                flops / 1e9, achieved / 1e9, achieved / peak,
+                i == 1 ? (achieved / peak >= 0.4 ? "  (target >= 0.4: met)" : "  (target >= 0.4: NOT met)") : "");
+  }
+  return 0;
+}
