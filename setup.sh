@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev libboost-dev libsqlite3-dev sqlite3 libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 bubblewrap                          # the code task runs samples with python3, sandboxed by bwrap
+  chromium                                    # the report test renders the HTML report headless
 )
 
 missing=()

@@ -166,7 +166,8 @@ int main(int argc, char** argv) {
   auto p = train::make_prompts(*tokenizer, prompts);
   auto& gen_model = v[1].model.model;
   gen_model->eval();
-  auto options = model::GenerationOptions().max_new_tokens(48).eos_id(tokenizer->eos_id()).pad_id(tokenizer->pad_id());
+  // No early stop: every row generates the full budget, so the rate does not depend on what the model says.
+  auto options = model::GenerationOptions().max_new_tokens(48).eos_id(-1).pad_id(tokenizer->pad_id());
   model::generate(gen_model, p.tokens, p.valid, options);
   double best_gen = 1e9, new_tokens = 0;
   for (int i = 0; i < 3; ++i) {

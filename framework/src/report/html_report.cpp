@@ -152,7 +152,7 @@ std::string render_report(const store::Database& db, const std::string& sweep) {
     s.color = static_cast<int>(i);
     loss.series.push_back(s);
     auto mean = group_series(db, groups[i], "routing/ess_mean");
-    auto worst = group_series(db, groups[i], "routing/ess_min");
+    auto worst = group_series(db, groups[i], "routing/ess_worst");  // the worst token of any site
     mean.color = worst.color = static_cast<int>(i);
     mean.label += " mean";
     worst.label += " worst";
