@@ -108,6 +108,9 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
   auto expected = model::base_model_config(options, base.tokenizer->kind());
 
   FileLock lock(file + ".lock");  // one process pretrains; the others wait and then load its result
+  // The initial weights come from base.pretrain.seed alone, not from whatever the process drew before (the
+  // router probe of the trial that happens to pretrain): every trial asking for this base gets the same one.
+  torch::manual_seed(static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed")));
   base.model = model::Transformer(options);
   if (fs::exists(file)) {
     log::info("base model: {} (cached)", file);

@@ -79,6 +79,21 @@ TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   EXPECT_EQ(std::get<std::string>(pre.rows[0][0]), "completed");
 }
 
+std::string base_sha(const std::string& db) {
+  return std::get<std::string>(
+      store::query_readonly(db, "SELECT value FROM tags WHERE key = 'base.sha256' LIMIT 1").rows.at(0).at(0));
+}
+
+// A bug this guards against: the base's initial weights came from the process's generator after the trial's
+// router probe had drawn from it, so the cached base depended on which router's trial pretrained it.
+TEST(Trial, TheBaseModelDoesNotDependOnWhichTrialPretrainedIt) {
+  test::TempDir a, b, cache_a, cache_b;
+  ASSERT_EQ(remix({"run", tiny_config(a, cache_a.path()), "train.steps=2", "router.plugin=lora",
+                   "adapter.num_experts=1", "adapter.top_k=1"}).exit_code, 0);  // draws nothing before
+  ASSERT_EQ(remix({"run", tiny_config(b, cache_b.path()), "train.steps=2"}).exit_code, 0);  // remix
+  EXPECT_EQ(base_sha(a.file("r.db")), base_sha(b.file("r.db")));
+}
+
 TEST(Trial, SameSeedGivesIdenticalMetrics) {
   test::TempDir a, b, cache;
   ASSERT_EQ(remix({"run", tiny_config(a, cache.path())}).exit_code, 0);
