@@ -31,6 +31,12 @@ std::string element(const std::string& html, const std::string& id, const std::s
   return end == std::string::npos ? "" : html.substr(start, end - start);
 }
 
+std::string experiment(const test::TempDir& dir, const std::string& db) {
+  return dir.write("exp.yaml", "experiment: {name: rep, db: " + db +
+                                   "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
+                                   test::tiny_trial_yaml(dir));
+}
+
 int count(const std::string& s, const std::string& what) {
   int n = 0;
   for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
@@ -40,9 +46,7 @@ int count(const std::string& s, const std::string& what) {
 TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   test::TempDir dir;
   std::string db = dir.file("r.db");
-  std::string cfg = dir.write("exp.yaml", "experiment: {name: rep, db: " + db +
-                                              "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
-                                              test::tiny_trial_yaml(dir));
+  std::string cfg = experiment(dir, db);
   auto run = test::run_command({test::remix_bin(), "--plugin-path", test::test_plugin_dir(), "run", cfg,
                                 "router.offset=0,1", "seed=0,1", "train.steps=6"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -89,9 +93,7 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
 TEST(HtmlReport, MissingSweepExitsTwoAndWritesNothing) {
   test::TempDir dir;
   std::string db = dir.file("r.db");
-  std::string cfg = dir.write("exp.yaml", "experiment: {name: rep, db: " + db +
-                                              "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
-                                              test::tiny_trial_yaml(dir));
+  std::string cfg = experiment(dir, db);
   ASSERT_EQ(test::run_command({test::remix_bin(), "--plugin-path", test::test_plugin_dir(), "run", cfg}).exit_code, 0);
   auto r = test::run_command({test::remix_bin(), "report", db, "--sweep", "nope", "-o", dir.file("x.html")});
   EXPECT_EQ(r.exit_code, 2);
