@@ -110,7 +110,8 @@ BarChart eval_bars(const std::vector<Group>& groups) {
   for (const auto& g : groups)
     for (const auto* t : g.trials)
       for (const auto& [k, v] : t->metrics)
-        if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing") && !text::starts_with(k, "final/train"))
+        if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing") && !text::starts_with(k, "final/train") &&
+            !text::starts_with(k, "final/params"))
           metrics.insert(k);
   for (const auto& g : groups) c.bar_labels.push_back(g.label);
   for (const auto& m : metrics) {

@@ -109,6 +109,9 @@ bool lower_is_better(const std::string& metric) {
   return metric.find("loss") != std::string::npos || metric.find("perplexity") != std::string::npos;
 }
 
+// Counts such as final/params/lora_active_per_token describe a trial; they are not better or worse.
+bool is_score(const std::string& metric) { return !text::starts_with(metric, "final/params/"); }
+
 std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
   std::map<std::string, std::set<std::string>> values;
   for (const auto& t : trials)
@@ -120,7 +123,28 @@ std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
     if (spec && (spec->flags & kParamNotInKey)) continue;
     out.push_back(k);
   }
-  return out;
+  // A key whose value follows from the others (a bundle axis setting router.plugin with its adapter shape) adds
+  // nothing to the grouping: drop such keys, those with the fewest distinct values first, while the trials
+  // still fall into the same groups.
+  auto groups_of = [&](const std::vector<std::string>& keys) {
+    std::map<std::string, std::set<std::string>> label_to_full;
+    for (const auto& t : trials) label_to_full[label_of(t, keys)].insert(label_of(t, out));
+    for (const auto& [label, full] : label_to_full)
+      if (full.size() > 1) return false;
+    return true;
+  };
+  std::vector<std::string> order = out;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const std::string& a, const std::string& b) { return values[a].size() < values[b].size(); });
+  std::vector<std::string> kept = out;
+  for (const auto& k : order) {
+    if (kept.size() == 1) break;
+    std::vector<std::string> without;
+    for (const auto& x : kept)
+      if (x != k) without.push_back(x);
+    if (groups_of(without)) kept = without;
+  }
+  return kept;
 }
 
 ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQuery& q) {
@@ -201,7 +225,7 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
     for (const auto& c : col_labels) {
       const std::string& metric = q.cols.empty() ? c : metrics[0];
       auto a = aggregate(cells[{r, c}], metric);
-      bool is_best = a.n > 0 && best.count(c) && a.mean == best[c] && row_labels.size() > 1;
+      bool is_best = a.n > 0 && best.count(c) && a.mean == best[c] && row_labels.size() > 1 && is_score(metric);
       wide_row.emplace_back(format_cell(a) + (is_best ? " *" : ""));
       out.long_.rows.push_back({r, q.cols.empty() ? "" : c, metric, a.n ? nlohmann::json(a.mean) : nlohmann::json(),
                                 a.n ? nlohmann::json(a.std) : nlohmann::json(), a.n, a.failed, a.unfinished, is_best});

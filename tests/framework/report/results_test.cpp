@@ -100,6 +100,22 @@ TEST(Results, ColumnsByKeyWhereFilterAndErrors) {
   EXPECT_THROW(load_trials(*db, "nope"), UserError);
 }
 
+TEST(Results, KeysThatFollowFromOthersDoNotLabelTheRows) {
+  // A bundle axis: router.plugin lora comes with adapter.r 8 and num_experts 1; the others with 4 and 8.
+  auto trial = [](const std::string& router, const std::string& r, const std::string& n, const std::string& lr) {
+    TrialRecord t;
+    t.params = {{"router.plugin", router}, {"adapter.r", r}, {"adapter.num_experts", n}, {"train.lr", lr}};
+    return t;
+  };
+  std::vector<TrialRecord> bundles = {trial("softmax", "4", "8", "0.001"), trial("lora", "8", "1", "0.001"),
+                                      trial("remix", "4", "8", "0.001")};
+  EXPECT_EQ(varying_keys(bundles), std::vector<std::string>{"router.plugin"});
+  // A grid over two independent keys keeps both.
+  std::vector<TrialRecord> grid = {trial("softmax", "4", "8", "0.001"), trial("softmax", "4", "8", "0.003"),
+                                   trial("remix", "4", "8", "0.001"), trial("remix", "4", "8", "0.003")};
+  EXPECT_EQ(varying_keys(grid), (std::vector<std::string>{"router.plugin", "train.lr"}));
+}
+
 TEST(Results, CliPrintsTablesAndRuns) {
   test::TempDir dir;
   std::string db = make_db(dir);
