@@ -30,8 +30,10 @@ std::vector<Group> group_trials(const std::vector<TrialRecord>& trials) {
   std::vector<Group> groups;
   for (const auto& t : trials) {
     std::vector<std::string> parts;
-    for (const auto& k : keys) parts.push_back(keys.size() == 1 ? t.params.at(k) : k + "=" + t.params.at(k));
-    std::string label = parts.empty() ? "all" : text::join(parts, " ");
+    // Values only ("remix · 0.003"): chart legends have room for about 20 characters; the page says which
+    // keys the values belong to.
+    for (const auto& k : keys) parts.push_back(t.params.at(k));
+    std::string label = parts.empty() ? "all" : text::join(parts, " · ");
     auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.label == label; });
     if (it == groups.end()) groups.push_back({label, {&t}});
     else it->trials.push_back(&t);
@@ -180,6 +182,9 @@ std::string render_report(const store::Database& db, const std::string& sweep) {
       escape_xml(text::join(counts, ", ")), when, build_info::version());
   html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";
+  auto keys = varying_keys(trials);
+  if (!keys.empty())
+    html += "<p class=\"meta\">chart groups: " + escape_xml(text::join(keys, " · ")) + " (seeds averaged)</p>\n";
   html += "<h2>Evaluation</h2>\n" + render_svg(eval_bars(groups));
   html += "<h2>Training loss</h2>\n" + render_svg(loss);
   html += "<h2>Routing weights</h2>\n" + render_svg(ess);

@@ -63,7 +63,8 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium is not installed (setup.sh installs it): render check skipped";
   test::TempDir profile;
-  std::vector<std::string> base = {browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+  std::vector<std::string> base = {browser,          "--headless",         "--no-sandbox",
+                                   "--disable-gpu",  "--hide-scrollbars",  "--disable-dev-shm-usage",
                                    "--user-data-dir=" + profile.path().string()};
   auto dom_cmd = base;
   dom_cmd.insert(dom_cmd.end(), {"--dump-dom", "file://" + out});
