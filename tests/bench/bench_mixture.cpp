@@ -7,7 +7,7 @@
 //          (dim 128, 4 layers, FFN 344, batch 16 x 96 tokens) with gate/up/down adapted: mixture n=8, r=4, k=2
 //          (softmax router) against a single LoRA of rank k·r = 8. Target: mixture <= 1.25x the single LoRA.
 //
-//   build/tests/bench/bench_mixture [threads]      (threads: LibTorch intra-op threads; default: LibTorch's)
+//   build/tests/bench/bench_mixture [threads]      (threads: cores for compute, as runtime.threads; default 1)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,6 +19,7 @@
 
 #include "adapter/mixture_of_loras.h"
 #include "adapter/routing_trace.h"
+#include "common/compute_threads.h"
 #include "plugin/registry.h"
 #include "store/provenance.h"
 
@@ -172,9 +173,9 @@ void bench_step() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) torch::set_num_threads(std::atoi(argv[1]));
-  std::printf("LibTorch %s, intra-op threads %d, inter-op threads %d, BLAS %s\n", TORCH_VERSION,
-              torch::get_num_threads(), torch::get_num_interop_threads(), remix::store::loaded_blas().c_str());
+  remix::set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 1);
+  std::printf("LibTorch %s, compute threads %d (LibTorch pool %d), BLAS %s\n", TORCH_VERSION,
+              remix::compute_threads(), torch::get_num_threads(), remix::store::loaded_blas().c_str());
   bench_layer();
   bench_step();
   return 0;
