@@ -41,7 +41,10 @@ std::string format_cell(const Aggregate& a) {
   if (a.failed) extra += fmt::format(", {} failed", a.failed);
   if (a.unfinished) extra += fmt::format(", {} unfinished", a.unfinished);
   if (a.n == 0) return a.failed ? fmt::format("failed ({})", a.failed) : a.unfinished ? "unfinished" : "missing";
-  return fmt::format("{:.4g} ± {:.2g} (n={}{})", a.mean, a.std, a.n, extra);
+  // Counts (parameter totals) stay whole numbers instead of 4.531e+04.
+  bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e15;
+  std::string mean = whole ? fmt::format("{:.0f}", a.mean) : fmt::format("{:.4g}", a.mean);
+  return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
 }
 
 }  // namespace

@@ -116,6 +116,21 @@ TEST(Results, KeysThatFollowFromOthersDoNotLabelTheRows) {
   EXPECT_EQ(varying_keys(grid), (std::vector<std::string>{"router.plugin", "train.lr"}));
 }
 
+TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
+  auto trial = [](const std::string& router, double active, double score) {
+    TrialRecord t;
+    t.status = "completed";
+    t.params = {{"router.plugin", router}};
+    t.metrics = {{"final/params/lora_active_per_token", active}, {"final/math/exact_match", score}};
+    return t;
+  };
+  auto table = results_table({trial("hydra", 35712, 0.5), trial("remix", 45312, 0.25)}, ResultsQuery{}).wide;
+  ASSERT_EQ(table.rows.size(), 2u);
+  // Columns: row label, math/exact_match, params/lora_active_per_token.
+  EXPECT_EQ(table.rows[0][1], "0.5 ± 0 (n=1) *");
+  EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=1)");  // not 4.531e+04, and no best mark on a count
+}
+
 TEST(Results, CliPrintsTablesAndRuns) {
   test::TempDir dir;
   std::string db = make_db(dir);
