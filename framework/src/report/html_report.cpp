@@ -25,8 +25,8 @@ struct Group {
   std::vector<const TrialRecord*> trials;
 };
 
-std::vector<Group> group_trials(const std::vector<TrialRecord>& trials) {
-  auto keys = varying_keys(trials);
+// `keys`: the config keys whose values tell the groups apart.
+std::vector<Group> group_trials(const std::vector<TrialRecord>& trials, const std::vector<std::string>& keys) {
   std::vector<Group> groups;
   for (const auto& t : trials) {
     std::vector<std::string> parts;
@@ -146,7 +146,8 @@ std::string html_table(const Table& t) {
 std::string render_report(const store::Database& db, const std::string& sweep) {
   auto trials = load_trials(db, sweep);
   if (trials.empty()) throw UserError(fmt::format("{}: no trials to report{}", db.path(), sweep.empty() ? "" : " in sweep '" + sweep + "'"));
-  auto groups = group_trials(trials);
+  auto keys = varying_keys(trials);
+  auto groups = group_trials(trials, keys);
 
   LineChart loss{"train-loss", "training loss (mean over seeds)", "step", "train/loss", {}};
   LineChart ess{"routing-ess", "routing ESS of the applied weights: mean (solid), worst token (dashed)", "step", "ESS", {}};
@@ -182,7 +183,6 @@ std::string render_report(const store::Database& db, const std::string& sweep) {
       escape_xml(text::join(counts, ", ")), when, build_info::version());
   html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";
-  auto keys = varying_keys(trials);
   if (!keys.empty())
     html += "<p class=\"meta\">chart groups: " + escape_xml(text::join(keys, " · ")) + " (seeds averaged)</p>\n";
   html += "<h2>Evaluation</h2>\n" + render_svg(eval_bars(groups));

@@ -22,12 +22,7 @@ std::vector<Example> eval_examples(const TrialTask& t, const EvalOptions& o) {
 
 // Teacher-forced, eval-mode forward over `pairs`; fills `trace` when given.
 torch::Tensor forward_eval(model::Transformer& model, const SequenceBatch& batch, adapter::RoutingTrace* trace) {
-  model::RoutingContext routing;
-  routing.valid_mask = batch.valid_mask;
-  routing.prompt_mask = batch.prompt_mask;
-  routing.training = false;
-  routing.trace = trace;
-  return model->forward(batch.inputs, routing);
+  return model->forward(batch.inputs, batch.routing(/*training=*/false, trace));
 }
 
 std::vector<Prediction> generate_answers(model::Transformer& model, const model::Tokenizer& tokenizer,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/adapter_slot.h"
 #include "model/tokenizer.h"
 
 namespace remix::train {
@@ -25,6 +26,15 @@ struct SequenceBatch {
   std::int64_t rows() const { return inputs.size(0); }
   // The batch repeated `times` along rows: row m·B + b is row b (the policy-gradient replication).
   SequenceBatch repeat(std::int64_t times) const;
+  // What a forward over this batch tells the routers: its masks, the routing mode and where to trace.
+  model::RoutingContext routing(bool training, adapter::RoutingTrace* trace = nullptr) const {
+    model::RoutingContext r;
+    r.valid_mask = valid_mask;
+    r.prompt_mask = prompt_mask;
+    r.training = training;
+    r.trace = trace;
+    return r;
+  }
 };
 
 struct TextPair {

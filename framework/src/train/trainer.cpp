@@ -116,12 +116,7 @@ StepLosses forward_backward(TrialModel& m, const SequenceBatch& base_batch, std:
   auto batch = samples > 1 ? base_batch.repeat(samples) : base_batch;  // one forward, one backward, never a loop
   m.model->train();
   trace.clear();
-  model::RoutingContext routing;
-  routing.valid_mask = batch.valid_mask;
-  routing.prompt_mask = batch.prompt_mask;
-  routing.training = true;
-  routing.trace = &trace;
-  auto logits = m.model->forward(batch.inputs, routing);
+  auto logits = m.model->forward(batch.inputs, batch.routing(/*training=*/true, &trace));
 
   auto losses = sequence_losses(logits, batch);  // L[m·B + b]
   auto lora_loss = losses.mean();

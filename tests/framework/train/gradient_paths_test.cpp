@@ -23,12 +23,7 @@ SequenceBatch tiny_batch() {
 }
 
 torch::Tensor forward_losses(model::Transformer& m, const SequenceBatch& batch, adapter::RoutingTrace* trace) {
-  model::RoutingContext routing;
-  routing.valid_mask = batch.valid_mask;
-  routing.prompt_mask = batch.prompt_mask;
-  routing.training = true;
-  routing.trace = trace;
-  return sequence_losses(m->forward(batch.inputs, routing), batch);
+  return sequence_losses(m->forward(batch.inputs, batch.routing(/*training=*/true, trace)), batch);
 }
 
 adapter::MixtureOptions options() {
