@@ -1,11 +1,12 @@
 // `remix data FILE [overrides]`: the tasks of an experiment as a trial would load them, without training or
 // recording anything: per task its plugin, example counts, evaluation style and metric, token lengths against
-// the model's context, what the task reports about itself (sandbox, data files, skipped records), and a few
+// the model's context, its share of the base model's pretraining text, what the task reports about itself (sandbox, data files, skipped records), and a few
 // examples. The way to check a data file or a generator's settings before spending a run on them.
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "config/resolved_config.h"
@@ -37,6 +38,18 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
   train::TaskSet tasks(cfg);
   auto tokenizer = model::make_tokenizer(cfg);
   auto context = cfg.get_int("model.max_seq_len");
+  // Tokens each task contributes to the base's pretraining corpus (documents carry BOS and EOS, as pretrain does).
+  std::vector<std::int64_t> pretraining_tokens;
+  std::int64_t corpus_tokens = 0;
+  for (const auto& t : tasks.tasks()) {
+    std::int64_t n = 0;
+    std::istringstream in(t.task->pretraining_text());
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) n += static_cast<std::int64_t>(tokenizer->encode(line, true, true).size());
+    pretraining_tokens.push_back(n);
+    corpus_tokens += n;
+  }
+  std::size_t index = 0;
   for (const auto& t : tasks.tasks()) {
     const auto& p = cfg.plugin("tasks." + t.name);
     fmt::print("task {} (plugin {} {}, {})\n", t.name, p.name, p.version, p.path);
@@ -54,6 +67,9 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
       fmt::print("  {} tokens per example: min {} / mean {:.1f} / max {} (model.max_seq_len {})\n",
                  split == &t.train ? "train" : "eval", lo, sum / static_cast<double>(split->size()), hi, context);
     }
+    auto own = pretraining_tokens[index++];
+    fmt::print("  pretraining text: {} tokens ({:.0f}% of the base's corpus)\n", own,
+               corpus_tokens > 0 ? 100.0 * static_cast<double>(own) / static_cast<double>(corpus_tokens) : 0.0);
     for (const auto& [k, v] : t.task->tags()) fmt::print("  tag {} = {}\n", k, v);
     for (const auto& [k, v] : t.task->stats()) fmt::print("  stat {} = {}\n", k, v);
     const auto& examples = o.split == "eval" ? t.eval : t.train;

@@ -4,6 +4,8 @@
 // exits with code 2 and a message saying what and where, from `remix data` and from `remix run` alike.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "support/test_env.h"
 
 namespace remix {
@@ -48,6 +50,15 @@ TEST(CliTasks, DataLoadsTheBuiltinTasksAndShowsWhatTheyReport) {
   EXPECT_NE(r.out.find(test::source_dir() + "/datasets/facts/entities.tsv"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("train tokens per example: min "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("prompt: \"Q: "), std::string::npos) << r.out;
+  // Each built-in task contributes pretraining text; the shares are of one corpus, so they add up to 100%.
+  std::regex share(R"(pretraining text: (\d+) tokens \((\d+)% of the base's corpus\))");
+  int tasks = 0, percent = 0;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), share), end; it != end; ++it, ++tasks) {
+    EXPECT_GT(std::stoll((*it)[1]), 1000) << it->str();
+    percent += std::stoi((*it)[2]);
+  }
+  EXPECT_EQ(tasks, 3) << r.out;
+  EXPECT_NEAR(percent, 100, 1) << r.out;
 }
 
 TEST(CliTasks, BadTaskInputExitsTwo) {
