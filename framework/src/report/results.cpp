@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "common/text.h"
@@ -34,6 +35,37 @@ std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys)
     parts.push_back(keys.size() == 1 ? v : k + "=" + v);
   }
   return parts.empty() ? "all" : text::join(parts, " ");
+}
+
+// Orders trials by the row keys, the first key first: numbers numerically (lr 1e-3 before 1e-2 whenever each
+// was run), other values in order of first appearance (a sweep's own order). Stable, so seeds keep their order.
+void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<std::string>& keys) {
+  auto value = [](const TrialRecord& t, const std::string& k) {
+    auto it = t.params.find(k);
+    return it == t.params.end() ? std::string("?") : it->second;
+  };
+  auto number = [](const std::string& v) -> std::optional<double> {
+    try {
+      std::size_t used = 0;
+      double d = std::stod(v, &used);
+      if (used == v.size()) return d;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+  };
+  std::map<std::string, std::map<std::string, std::size_t>> first_seen;
+  for (const auto& k : keys)
+    for (const auto* t : trials) first_seen[k].emplace(value(*t, k), first_seen[k].size());
+  std::stable_sort(trials.begin(), trials.end(), [&](const TrialRecord* a, const TrialRecord* b) {
+    for (const auto& k : keys) {
+      auto va = value(*a, k), vb = value(*b, k);
+      if (va == vb) continue;
+      auto na = number(va), nb = number(vb);
+      if (na && nb) return *na < *nb;
+      return first_seen[k][va] < first_seen[k][vb];
+    }
+    return false;
+  });
 }
 
 std::string format_cell(const Aggregate& a) {
@@ -187,6 +219,7 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
     throw UserError(fmt::format("--cols {} puts one metric in the table; choose it with --metric (one of: {})", q.cols,
                                 metrics.empty() ? "none recorded" : text::join(metrics, ", ")));
 
+  order_by_keys(trials, rows);
   // Row and column labels in order of first appearance.
   std::vector<std::string> row_labels, col_labels;
   std::map<std::pair<std::string, std::string>, std::vector<const TrialRecord*>> cells;

@@ -131,6 +131,26 @@ TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
   EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=1)");  // not 4.531e+04, and no best mark on a count
 }
 
+TEST(Results, RowsFollowTheSweepsOrderWithNumbersAscending) {
+  // As a grid grows: lr 1e-3 and 3e-3 were run first, 1e-2 later, for two routers each time.
+  auto trial = [](const std::string& router, const std::string& lr) {
+    TrialRecord t;
+    t.status = "completed";
+    t.params = {{"router.plugin", router}, {"train.lr", lr}};
+    t.metrics = {{"final/math/exact_match", 0.5}};
+    return t;
+  };
+  std::vector<TrialRecord> trials = {trial("remix", "0.003"),   trial("remix", "0.001"), trial("softmax", "0.003"),
+                                     trial("softmax", "0.001"), trial("remix", "0.01"),  trial("softmax", "0.01")};
+  auto table = results_table(trials, ResultsQuery{}).wide;
+  std::vector<std::string> labels;
+  for (const auto& row : table.rows) labels.push_back(row[0].get<std::string>());
+  EXPECT_EQ(labels, (std::vector<std::string>{
+                        "router.plugin=remix train.lr=0.001", "router.plugin=remix train.lr=0.003",
+                        "router.plugin=remix train.lr=0.01", "router.plugin=softmax train.lr=0.001",
+                        "router.plugin=softmax train.lr=0.003", "router.plugin=softmax train.lr=0.01"}));
+}
+
 TEST(Results, CliPrintsTablesAndRuns) {
   test::TempDir dir;
   std::string db = make_db(dir);
