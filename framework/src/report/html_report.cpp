@@ -27,8 +27,12 @@ struct Group {
 
 // `keys`: the config keys whose values tell the groups apart.
 std::vector<Group> group_trials(const std::vector<TrialRecord>& trials, const std::vector<std::string>& keys) {
+  std::vector<const TrialRecord*> ordered;
+  for (const auto& t : trials) ordered.push_back(&t);
+  order_by_keys(ordered, keys);
   std::vector<Group> groups;
-  for (const auto& t : trials) {
+  for (const auto* trial : ordered) {
+    const auto& t = *trial;
     std::vector<std::string> parts;
     // Values only ("remix · 0.003"): chart legends have room for about 20 characters; the page says which
     // keys the values belong to.

@@ -37,8 +37,19 @@ std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys)
   return parts.empty() ? "all" : text::join(parts, " ");
 }
 
-// Orders trials by the row keys, the first key first: numbers numerically (lr 1e-3 before 1e-2 whenever each
-// was run), other values in order of first appearance (a sweep's own order). Stable, so seeds keep their order.
+std::string format_cell(const Aggregate& a) {
+  std::string extra;
+  if (a.failed) extra += fmt::format(", {} failed", a.failed);
+  if (a.unfinished) extra += fmt::format(", {} unfinished", a.unfinished);
+  if (a.n == 0) return a.failed ? fmt::format("failed ({})", a.failed) : a.unfinished ? "unfinished" : "missing";
+  // Counts (parameter totals) stay whole numbers instead of 4.531e+04.
+  bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e15;
+  std::string mean = whole ? fmt::format("{:.0f}", a.mean) : fmt::format("{:.4g}", a.mean);
+  return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
+}
+
+}  // namespace
+
 void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<std::string>& keys) {
   auto value = [](const TrialRecord& t, const std::string& k) {
     auto it = t.params.find(k);
@@ -67,19 +78,6 @@ void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<st
     return false;
   });
 }
-
-std::string format_cell(const Aggregate& a) {
-  std::string extra;
-  if (a.failed) extra += fmt::format(", {} failed", a.failed);
-  if (a.unfinished) extra += fmt::format(", {} unfinished", a.unfinished);
-  if (a.n == 0) return a.failed ? fmt::format("failed ({})", a.failed) : a.unfinished ? "unfinished" : "missing";
-  // Counts (parameter totals) stay whole numbers instead of 4.531e+04.
-  bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e15;
-  std::string mean = whole ? fmt::format("{:.0f}", a.mean) : fmt::format("{:.4g}", a.mean);
-  return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
-}
-
-}  // namespace
 
 std::vector<TrialRecord> load_trials(const store::Database& db, const std::string& sweep) {
   std::string filter = "r.kind = 'trial'";

@@ -52,6 +52,11 @@ struct ResultsTable {
 };
 ResultsTable results_table(const std::vector<TrialRecord>& trials, const ResultsQuery& query);
 
+// Orders trials by `keys`, the first key first: numbers ascending (lr 1e-3 before 1e-2 whichever ran first),
+// other values in order of first appearance (a sweep's own order). Stable, so seeds keep their order. Tables
+// and report charts list their rows and groups in this order.
+void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<std::string>& keys);
+
 // The config keys whose values differ between trials (seed and keys outside the trial key excluded).
 std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials);
 
