@@ -1,7 +1,8 @@
 // `remix data FILE [overrides]`: the tasks of an experiment as a trial would load them, without training or
 // recording anything: per task its plugin, example counts, evaluation style and metric, token lengths against
-// the model's context, its share of the base model's pretraining text, what the task reports about itself (sandbox, data files, skipped records), and a few
-// examples. The way to check a data file or a generator's settings before spending a run on them.
+// the model's context, its share of the base model's pretraining text, what the task reports about itself
+// (sandbox, data files, skipped records), and a few examples. The way to check a data file or a generator's
+// settings before spending a run on them.
 #include <fmt/core.h>
 
 #include <algorithm>

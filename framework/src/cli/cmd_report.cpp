@@ -1,4 +1,4 @@
-// `remix report DB [--sweep S] -o report.html`: the sweep's charts and table as one self-contained HTML file.
+// `remix report DB [--sweep S] [--where KEY=VALUE] -o report.html`: the sweep's charts and table as one self-contained HTML file.
 #include <fmt/core.h>
 
 #include <memory>
@@ -15,11 +15,12 @@ namespace {
 
 struct ReportOptions {
   std::string db, sweep, output = "report.html";
+  std::vector<std::string> where;
 };
 
 int write_report(const ReportOptions& o) {
   auto db = store::open_readonly(o.db);
-  std::string html = report::render_report(*db, o.sweep);
+  std::string html = report::render_report(*db, o.sweep, report::parse_where(o.where));
   write_file_atomically(o.output, html);
   log::info("wrote {} ({} KiB)", o.output, html.size() / 1024);
   return 0;
@@ -32,6 +33,7 @@ void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* cmd = app.add_subcommand("report", "write an HTML report (SVG charts, results table) of a sweep");
   cmd->add_option("db", o->db, "results database")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
+  cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable), as remix results");
   cmd->add_option("-o,--output", o->output, "HTML file to write")->capture_default_str();
   cmd->callback([o, &action] { action = [o] { return write_report(*o); }; });
 }

@@ -26,11 +26,7 @@ int print_results(const ResultsOptions& o) {
   if (!o.rows.empty()) q.rows = text::split(o.rows, ',');
   q.cols = o.cols;
   q.metrics = o.metrics;
-  for (const auto& w : o.where) {
-    auto eq = w.find('=');
-    if (eq == std::string::npos || eq == 0) throw UserError("--where '" + w + "': expected KEY=VALUE");
-    q.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
-  }
+  q.where = report::parse_where(o.where);
   auto trials = report::load_trials(*db, o.sweep);
   if (trials.empty()) throw UserError(fmt::format("{}: no trials{}", o.db, o.sweep.empty() ? "" : " in sweep '" + o.sweep + "'"));
   auto table = report::results_table(trials, q);

@@ -147,9 +147,11 @@ std::string html_table(const Table& t) {
 
 }  // namespace
 
-std::string render_report(const store::Database& db, const std::string& sweep) {
-  auto trials = load_trials(db, sweep);
-  if (trials.empty()) throw UserError(fmt::format("{}: no trials to report{}", db.path(), sweep.empty() ? "" : " in sweep '" + sweep + "'"));
+std::string render_report(const store::Database& db, const std::string& sweep, const WhereFilter& where) {
+  auto trials = filter_trials(load_trials(db, sweep), where);
+  if (trials.empty())
+    throw UserError(fmt::format("{}: no trials to report{}{}", db.path(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
+                                where.empty() ? "" : " matching --where"));
   auto keys = varying_keys(trials);
   auto groups = group_trials(trials, keys);
 

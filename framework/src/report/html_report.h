@@ -5,11 +5,13 @@
 
 #include <string>
 
+#include "report/results.h"
 #include "store/sqlite.h"
 
 namespace remix::report {
 
-// Throws UserError when the sweep does not exist or holds no trials.
-std::string render_report(const store::Database& db, const std::string& sweep);
+// The trials of `sweep` (all when empty) that pass `where`. Throws UserError when the sweep does not exist or
+// no trial is left.
+std::string render_report(const store::Database& db, const std::string& sweep, const WhereFilter& where = {});
 
 }  // namespace remix::report

@@ -180,16 +180,33 @@ std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
   return kept;
 }
 
-ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQuery& q) {
-  std::vector<const TrialRecord*> trials;
-  for (const auto& t : all) {
+WhereFilter parse_where(const std::vector<std::string>& items) {
+  WhereFilter where;
+  for (const auto& w : items) {
+    auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) throw UserError("--where '" + w + "': expected KEY=VALUE");
+    where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  return where;
+}
+
+std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where) {
+  std::vector<TrialRecord> kept;
+  for (const auto& t : trials) {
     bool keep = true;
-    for (const auto& [k, v] : q.where) {
+    for (const auto& [k, v] : where) {
       auto it = t.params.find(k);
       keep = keep && it != t.params.end() && it->second == v;
     }
-    if (keep) trials.push_back(&t);
+    if (keep) kept.push_back(t);
   }
+  return kept;
+}
+
+ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQuery& q) {
+  auto filtered = filter_trials(all, q.where);
+  std::vector<const TrialRecord*> trials;
+  for (const auto& t : filtered) trials.push_back(&t);
   std::vector<std::string> rows = q.rows;
   if (rows.empty()) {
     std::vector<TrialRecord> kept;

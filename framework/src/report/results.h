@@ -39,11 +39,17 @@ Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::st
 // Lower is better for losses and perplexities; higher for everything else (accuracy, pass@1, ESS).
 bool lower_is_better(const std::string& metric);
 
+// `--where KEY=VALUE` filters: a trial is kept when every key has the value (as the tables print it).
+using WhereFilter = std::vector<std::pair<std::string, std::string>>;
+// Parses "KEY=VALUE" strings; UserError naming the bad one.
+WhereFilter parse_where(const std::vector<std::string>& items);
+std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where);
+
 struct ResultsQuery {
   std::vector<std::string> rows;     // config keys whose values make the rows (default: what varies, but seed)
   std::string cols;                  // a config key whose values make the columns; empty: one column per metric
   std::vector<std::string> metrics;  // default: every `final/...` metric
-  std::vector<std::pair<std::string, std::string>> where;  // keep trials whose key has this value
+  WhereFilter where;                 // keep trials whose key has this value
 };
 
 struct ResultsTable {

@@ -60,6 +60,15 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   for (const char* id : {"eval", "train-loss", "routing-ess", "load-0", "load-1"})
     EXPECT_FALSE(element(html, id, "svg").empty()) << id;
 
+  // --where keeps one group (router.offset 1, both seeds): one loss line; a filter without '=' exits 2.
+  std::string filtered = dir.file("filtered.html");
+  auto one = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset=1", "-o", filtered});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(count(element(test::read_file(filtered), "train-loss", "svg"), "class=\"series\""), 1);
+  auto bad = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset", "-o", filtered + "2"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("expected KEY=VALUE"), std::string::npos) << bad.err;
+
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium is not installed (setup.sh installs it): render check skipped";
   test::TempDir profile;
