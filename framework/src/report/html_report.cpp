@@ -178,6 +178,10 @@ std::string render_report(const store::Database& db, const std::string& sweep, c
   std::time_t now = std::time(nullptr);
   char when[64];
   std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  std::string title = sweep.empty() ? "all trials" : sweep;
+  std::vector<std::string> conditions;
+  for (const auto& [k, v] : where) conditions.push_back(k + "=" + v);
+  if (!conditions.empty()) title += " where " + text::join(conditions, ", ");
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>remix report: {0}</title>\n<style>\n"
       "body {{ font-family: sans-serif; margin: 2em; color: #222; }} h2 {{ margin-top: 1.6em; }}\n"
@@ -185,7 +189,7 @@ std::string render_report(const store::Database& db, const std::string& sweep, c
       "th {{ background: #f3f3f3; }} svg.chart {{ display: block; margin: 0.8em 0; border: 1px solid #eee; }}\n"
       ".meta {{ color: #666; font-size: 13px; }}\n</style></head><body>\n"
       "<h1>remix report: {0}</h1>\n<p class=\"meta\">{1} &middot; {2} trials ({3}) &middot; generated {4} by remix {5}</p>\n",
-      escape_xml(sweep.empty() ? "all trials" : sweep), escape_xml(db.path()), trials.size(),
+      escape_xml(title), escape_xml(db.path()), trials.size(),
       escape_xml(text::join(counts, ", ")), when, build_info::version());
   html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";

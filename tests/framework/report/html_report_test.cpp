@@ -64,7 +64,9 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   std::string filtered = dir.file("filtered.html");
   auto one = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset=1", "-o", filtered});
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  EXPECT_EQ(count(element(test::read_file(filtered), "train-loss", "svg"), "class=\"series\""), 1);
+  std::string filtered_html = test::read_file(filtered);
+  EXPECT_EQ(count(element(filtered_html, "train-loss", "svg"), "class=\"series\""), 1);
+  EXPECT_NE(filtered_html.find("<h1>remix report: all trials where router.offset=1</h1>"), std::string::npos);
   auto bad = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset", "-o", filtered + "2"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("expected KEY=VALUE"), std::string::npos) << bad.err;
