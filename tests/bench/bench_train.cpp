@@ -6,7 +6,9 @@
 //           ReMix(M) / (M x softmax) shows what one replicated pass saves over M separate ones.
 //   eval:   greedy generation with the KV cache (eval-mode top-k routing) on 32 prompts, new tokens per second.
 //   MFU:    model FLOPs of the softmax step (below) per second, over the FLOP/s of one large sgemm (1024^3)
-//           measured here on the same threads. Target >= 0.4 at the quickstart size.
+//           measured here on the same threads. Target >= 0.4 at the quickstart size. Beside it, the same for
+//           a step of the base model's own pretraining (train::pretrain: every weight trained, full windows, no
+//           padding, 6 FLOPs per weight and token), the dense path the finetuning step is measured against.
 //
 //   build/tests/bench/bench_train [threads]     (threads: cores for compute, as runtime.threads; default all)
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include "model/transformer_options.h"
 #include "plugin/registry.h"
 #include "store/provenance.h"
+#include "train/pretrain.h"
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
 #include "train/trainer.h"
@@ -189,5 +192,22 @@ int main(int argc, char** argv) {
                 flops / 1e9, achieved / 1e9, achieved / peak,
                 i == 1 ? (achieved / peak >= 0.4 ? "  (target >= 0.4: met)" : "  (target >= 0.4: NOT met)") : "");
   }
+
+  // Pretraining steps of a fresh copy of the base through train::pretrain, on the tasks' own pretraining text.
+  const std::int64_t pretrain_steps = 12, pretrain_batch = 32;
+  model::Transformer dense(shape);
+  train::PretrainOptions po;
+  po.steps = pretrain_steps, po.batch_size = pretrain_batch, po.warmup_steps = 2, po.log_every = pretrain_steps;
+  auto t0 = Clock::now();
+  train::pretrain(dense, *tokenizer, tasks.pretraining_documents(), po, [](std::int64_t, double, double) {});
+  double per_step = seconds_since(t0) / static_cast<double>(pretrain_steps);
+  double T = static_cast<double>(shape.max_seq_len());
+  double d = static_cast<double>(shape.dim()), L = static_cast<double>(shape.n_layers());
+  double weights = step_flops(shape, 1, 0) / 4;  // the frozen-step count is 4 FLOPs per weight and token
+  double dense_flops = (6 * weights + L * 4 * T * d * 3) * T * static_cast<double>(pretrain_batch);
+  double dense_rate = dense_flops / per_step;
+  std::printf("  %-30s %.2f GFLOP/step (%lld x %lld tokens), %.1f GFLOP/s, MFU vs sgemm %.2f\n",
+              "pretraining step (dense)", dense_flops / 1e9, static_cast<long long>(pretrain_batch),
+              static_cast<long long>(T), dense_rate / 1e9, dense_rate / peak);
   return 0;
 }
