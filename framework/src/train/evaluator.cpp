@@ -79,6 +79,13 @@ std::vector<Prediction> choice_likelihoods(model::Transformer& model, const mode
 
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
                      const EvalOptions& o) {
+  // Evaluating must not change training: a router that samples at evaluation (ReMix `inference: sample`) draws
+  // from the default generator that training draws its routing samples from, so its state is put back after.
+  struct GeneratorStateGuard {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    torch::Tensor state = generator.get_state();
+    ~GeneratorStateGuard() { generator.set_state(state); }
+  } keep_training_randomness;
   torch::NoGradGuard no_grad;
   model->eval();
   EvalMetrics metrics;

@@ -1,7 +1,8 @@
 // Evaluation with eval-mode routing (top-k, no sampling): generation with the KV cache for tasks that are
 // scored on generated text, the log-likelihood of each choice for multiple-choice tasks, the task plugins'
 // scorers for the metrics, plus each task's held-out answer loss and the routing diagnostics of a held-out
-// batch routed in eval mode.
+// batch routed in eval mode. Leaves the default random generator as it found it, so evaluating (how often,
+// with what routing) never changes what training draws.
 #pragma once
 
 #include <string>

@@ -101,6 +101,17 @@ TEST(Trial, SameSeedGivesIdenticalMetrics) {
   EXPECT_EQ(trial_metrics(a.file("r.db")), trial_metrics(b.file("r.db")));
 }
 
+TEST(Trial, EvaluationDoesNotChangeTraining) {
+  // ReMix sampling at evaluation draws random numbers; training must draw the same ones however often it
+  // evaluates. Evaluating every 10 steps or only at the end: the same training losses at every step.
+  test::TempDir a, b, cache;
+  ASSERT_EQ(remix({"run", tiny_config(a, cache.path()), "router.inference=sample", "train.eval_every=10"}).exit_code, 0);
+  ASSERT_EQ(remix({"run", tiny_config(b, cache.path()), "router.inference=sample", "train.eval_every=0"}).exit_code, 0);
+  auto loss_a = trial_metrics(a.file("r.db"))["train/loss"], loss_b = trial_metrics(b.file("r.db"))["train/loss"];
+  ASSERT_EQ(loss_a.size(), 40u);
+  EXPECT_EQ(loss_a, loss_b);
+}
+
 // Starts a run in its own process group and stops the whole group with `signal` once it logged `step`.
 int interrupt_at(const std::string& config, int step, int signal) {
   test::ChildProcess run({test::remix_bin(), "run", config}, /*merge_stderr=*/true, /*own_group=*/true);
