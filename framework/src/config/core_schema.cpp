@@ -9,7 +9,8 @@ namespace {
 using T = ParamType;
 
 const std::vector<ParamSpec> kCore = {
-    // --- experiment: where results go; none of it changes what a trial computes ---
+    // --- experiment: where results go; none of it changes what a trial computes, but the name is in the trial
+    // key, so identical configs are one trial within an experiment and separate trials across experiments ---
     param("experiment.name", T::String, "default", "experiment name; runs are grouped under it"),
     param("experiment.db", T::String, "results/remix.db", "SQLite results database (its directory must exist)")
         .not_in_key(),
