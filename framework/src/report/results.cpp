@@ -48,21 +48,30 @@ std::string format_cell(const Aggregate& a) {
   return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
 }
 
+// A parameter value as a number ("0.01", "1e-2"), or nothing for text values.
+std::optional<double> as_number(const std::string& v) {
+  try {
+    std::size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used == v.size()) return d;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// A --where value matches the stored one as text, or as the same number however it is written.
+bool same_value(const std::string& stored, const std::string& wanted) {
+  if (stored == wanted) return true;
+  auto a = as_number(stored), b = as_number(wanted);
+  return a && b && *a == *b;
+}
+
 }  // namespace
 
 void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<std::string>& keys) {
   auto value = [](const TrialRecord& t, const std::string& k) {
     auto it = t.params.find(k);
     return it == t.params.end() ? std::string("?") : it->second;
-  };
-  auto number = [](const std::string& v) -> std::optional<double> {
-    try {
-      std::size_t used = 0;
-      double d = std::stod(v, &used);
-      if (used == v.size()) return d;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
   };
   std::map<std::string, std::map<std::string, std::size_t>> first_seen;
   for (const auto& k : keys)
@@ -71,7 +80,7 @@ void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<st
     for (const auto& k : keys) {
       auto va = value(*a, k), vb = value(*b, k);
       if (va == vb) continue;
-      auto na = number(va), nb = number(vb);
+      auto na = as_number(va), nb = as_number(vb);
       if (na && nb) return *na < *nb;
       return first_seen[k][va] < first_seen[k][vb];
     }
@@ -191,12 +200,30 @@ WhereFilter parse_where(const std::vector<std::string>& items) {
 }
 
 std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where) {
+  // A filter no trial can pass is a typo, not an empty table: name the keys or values there are.
+  for (const auto& [k, v] : where) {
+    std::set<std::string> keys, values;
+    bool matched = false;
+    for (const auto& t : trials) {
+      for (const auto& [key, value] : t.params) keys.insert(key);
+      auto it = t.params.find(k);
+      if (it == t.params.end()) continue;
+      values.insert(it->second);
+      matched = matched || same_value(it->second, v);
+    }
+    if (values.empty())
+      throw UserError(fmt::format("--where {}={}: no trial has the key '{}'{}", k, v, k,
+                                  text::did_you_mean(k, {keys.begin(), keys.end()})));
+    if (!matched)
+      throw UserError(fmt::format("--where {}={}: no trial has that value; {} is one of: {}", k, v, k,
+                                  text::join({values.begin(), values.end()}, ", ")));
+  }
   std::vector<TrialRecord> kept;
   for (const auto& t : trials) {
     bool keep = true;
     for (const auto& [k, v] : where) {
       auto it = t.params.find(k);
-      keep = keep && it != t.params.end() && it->second == v;
+      keep = keep && it != t.params.end() && same_value(it->second, v);
     }
     if (keep) kept.push_back(t);
   }

@@ -39,10 +39,12 @@ Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::st
 // Lower is better for losses and perplexities; higher for everything else (accuracy, pass@1, ESS).
 bool lower_is_better(const std::string& metric);
 
-// `--where KEY=VALUE` filters: a trial is kept when every key has the value (as the tables print it).
+// `--where KEY=VALUE` filters: a trial is kept when every key has the value (as the tables print it, or the same
+// number written another way: train.lr=1e-2 matches 0.01).
 using WhereFilter = std::vector<std::pair<std::string, std::string>>;
 // Parses "KEY=VALUE" strings; UserError naming the bad one.
 WhereFilter parse_where(const std::vector<std::string>& items);
+// UserError when a key is on no trial (naming the likely one) or a value on none (listing the values there are).
 std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where);
 
 struct ResultsQuery {

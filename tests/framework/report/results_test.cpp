@@ -94,6 +94,23 @@ TEST(Results, ColumnsByKeyWhereFilterAndErrors) {
   t = results_table(trials, q);
   ASSERT_EQ(t.wide.rows.size(), 1u);
   EXPECT_EQ(t.wide.rows[0][1], "0.45 ± 0.071 (n=2, 1 unfinished)");
+  // A value written as another number matches; a key or value that no trial has is an error, not an empty table.
+  q.where = {{"seed", "1.0"}};
+  EXPECT_EQ(results_table(trials, q).wide.rows.size(), 2u);  // softmax and remix seed 1
+  q.where = {{"router.plugn", "remix"}};
+  try {
+    results_table(trials, q);
+    ADD_FAILURE() << "a misspelt --where key was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'router.plugin'"), std::string::npos) << e.what();
+  }
+  q.where = {{"router.plugin", "hydra"}};
+  try {
+    results_table(trials, q);
+    ADD_FAILURE() << "a --where value no trial has was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("router.plugin is one of: remix, softmax"), std::string::npos) << e.what();
+  }
   ResultsQuery two_metrics;
   two_metrics.cols = "router.plugin";
   EXPECT_THROW(results_table(trials, two_metrics), UserError);
