@@ -51,13 +51,19 @@ MultipleChoice make_question(const FactTable& table, const FactTemplates& templa
 
 }  // namespace
 
-FactQuestions make_fact_questions(const FactTable& table, const FactTemplates& templates,
+FactQuestions make_fact_questions(const FactTable& full_table, const FactTemplates& templates,
                                   const FactQuestionOptions& options, std::uint64_t seed) {
+  auto in_table = static_cast<std::int64_t>(full_table.entities.size());
+  if (options.entities > in_table)
+    throw ConfigError("knowledge: entities " + std::to_string(options.entities) + " is more than the " +
+                      std::to_string(in_table) + " the fact table has");
+  FactTable table = full_table;
+  if (options.entities > 0) table.entities.resize(static_cast<std::size_t>(options.entities));
   auto attributes = chosen_attributes(table, templates, options);
   auto n_entities = static_cast<std::int64_t>(table.entities.size());
   if (options.eval_entities >= n_entities)
     throw ConfigError("knowledge: eval_entities " + std::to_string(options.eval_entities) +
-                      " leaves no train entities (the fact table has " + std::to_string(n_entities) + ")");
+                      " leaves no train entities (of the " + std::to_string(n_entities) + " entities used)");
   std::vector<std::size_t> order(table.entities.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   Rng(seed, "entities").shuffle(order);

@@ -20,6 +20,7 @@
 namespace remix::tasks::knowledge {
 
 struct FactQuestionOptions {
+  std::int64_t entities = 0;  // entities used, from the top of the table (0 = all)
   std::int64_t eval_entities = 60;
   std::vector<std::string> attributes;  // empty = all of the table's
   std::int64_t num_choices = 4;
@@ -31,7 +32,8 @@ struct FactQuestions {
   std::string pretraining;                  // one fact sentence a line
 };
 
-// Throws ConfigError for options the table cannot satisfy (unknown attribute, too many eval entities,
+// Throws ConfigError for options the table cannot satisfy (more entities than it has, unknown attribute, too
+// many eval entities,
 // more choices than an attribute has values, an attribute without templates).
 FactQuestions make_fact_questions(const FactTable& table, const FactTemplates& templates,
                                   const FactQuestionOptions& options, std::uint64_t seed);

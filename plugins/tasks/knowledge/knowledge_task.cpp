@@ -32,7 +32,11 @@ const remix::ParamSpec kParams[] = {
     param("length_normalize", ParamType::Bool, "false", "loglik: divide each choice's log-likelihood by its bytes"),
     param("facts_file", ParamType::String, "", "built-in: fact table (empty = datasets/facts/entities.tsv)"),
     param("templates_file", ParamType::String, "", "built-in: templates (empty = datasets/facts/templates.tsv)"),
-    param("eval_entities", ParamType::Int, "60", "built-in: entities asked about only in eval (held out of train)")
+    param("entities", ParamType::Int, "100",
+          "built-in: entities used, from the top of the fact table (0 = all 300); fewer are memorised sooner in "
+          "pretraining")
+        .range(0, 1e6),
+    param("eval_entities", ParamType::Int, "30", "built-in: entities asked about only in eval (held out of train)")
         .range(1, 1e6),
     param("attributes", ParamType::StringList, "[]", "built-in: attributes asked about (empty = all)"),
     param("num_choices", ParamType::Int, "4", "built-in: choices per question").range(2, 5),
@@ -92,6 +96,7 @@ class KnowledgeTask : public DatasetTask {
     std::string templates_path = builtin_file("facts/templates.tsv", p.get_string("templates_file"));
     FactTable table = read_fact_table(facts_path);
     FactQuestionOptions options;
+    options.entities = p.get_int("entities");
     options.eval_entities = p.get_int("eval_entities");
     options.attributes = p.get_strings("attributes");
     options.num_choices = p.get_int("num_choices");

@@ -43,7 +43,7 @@ TEST(CliTasks, DataLoadsTheBuiltinTasksAndShowsWhatTheyReport) {
       remix({"data", config(dir, "  math: {plugin: math}\n  code: {plugin: code}\n  facts: {plugin: knowledge}\n")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2000 train / 200 eval examples"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("720 train / 180 eval examples"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("210 train / 90 eval examples"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("eval by choice log-likelihood, metric accuracy"), std::string::npos) << r.out;
   for (const char* tag : {"tag sandbox = ", "tag python = ", "tag source = builtin", "stat skipped_records = 0"})
     EXPECT_NE(r.out.find(tag), std::string::npos) << tag << "\n" << r.out;

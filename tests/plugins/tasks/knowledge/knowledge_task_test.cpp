@@ -54,18 +54,28 @@ TEST(KnowledgeTask, BuiltinQuestionsAskAboutHeldOutEntitiesWithTheRightAnswer) {
       EXPECT_LE(e.prompt.size() + e.answer.size(), 96u) << e.prompt;
     }
   }
-  EXPECT_EQ(entities[Split::Eval].size(), 60u);
-  EXPECT_EQ(entities[Split::Train].size(), 240u);
+  // The first 100 entities of the table (its order is by name), 30 of them held out for eval.
+  EXPECT_EQ(entities[Split::Eval].size(), 30u);
+  EXPECT_EQ(entities[Split::Train].size(), 70u);
   for (const auto& name : entities[Split::Eval]) EXPECT_FALSE(entities[Split::Train].count(name)) << name;
-  EXPECT_EQ(task->examples(Split::Eval).size(), 180u);
-
-  // Every fact of every entity (eval ones too) is in the pretraining text; no question form is.
-  std::string pretraining = task->pretraining_text();
+  EXPECT_EQ(task->examples(Split::Eval).size(), 90u);
+  std::set<std::string> used = entities[Split::Eval];
+  used.insert(entities[Split::Train].begin(), entities[Split::Train].end());
+  std::set<std::string> first;
   for (const auto& [name, facts] : table)
-    EXPECT_NE(pretraining.find(name + " lives in " + facts.at("city") + "."), std::string::npos) << name;
+    if (first.size() < 100) first.insert(name);
+  EXPECT_EQ(used, first);
+
+  // Every fact of every entity used (eval ones too) is in the pretraining text, in all five wordings; no
+  // question form is, and no entity that is not used.
+  std::string pretraining = task->pretraining_text();
+  for (const auto& [name, facts] : table) {
+    bool in_text = pretraining.find(name + " lives in " + facts.at("city") + ".") != std::string::npos;
+    EXPECT_EQ(in_text, used.count(name) == 1) << name;
+  }
   for (const char* form : {"Q:", "Where does", "What colour does", "do for a living", "?"})
     EXPECT_EQ(pretraining.find(form), std::string::npos) << form;
-  EXPECT_EQ(std::count(pretraining.begin(), pretraining.end(), '\n'), 300 * 3 * 2);
+  EXPECT_EQ(std::count(pretraining.begin(), pretraining.end(), '\n'), 100 * 3 * 5);
 
   // The gold choice scores 1, another 0, and the answers are spread over the positions.
   auto eval = task->examples(Split::Eval);
@@ -97,7 +107,7 @@ TEST(KnowledgeTask, BuiltinIsDeterministicAndKnobsWork) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].prompt + a[i].answer, b[i].prompt + b[i].answer);
   auto other = start_task("knowledge", {{"data_seed", 5}}).task->examples(Split::Eval);
-  EXPECT_NE(other[0].id, a[720].id);
+  EXPECT_NE(other[0].id, start_task("knowledge").task->examples(Split::Eval)[0].id);
 
   auto small =
       start_task("knowledge", {{"eval_entities", 10}, {"attributes", {"job"}}, {"num_choices", 2}, {"fact_forms", 1}});
@@ -108,11 +118,16 @@ TEST(KnowledgeTask, BuiltinIsDeterministicAndKnobsWork) {
     EXPECT_EQ(e.choices.size(), 2u);
   }
   std::string pretraining = small.task->pretraining_text();
-  EXPECT_EQ(std::count(pretraining.begin(), pretraining.end(), '\n'), 300);
+  EXPECT_EQ(std::count(pretraining.begin(), pretraining.end(), '\n'), 100);
+  auto all = start_task("knowledge", {{"entities", 0}, {"eval_entities", 60}});
+  EXPECT_EQ(all.task->examples(Split::Eval).size(), 180u);
+  EXPECT_EQ(all.task->examples(Split::Train).size(), 720u);
   std::string error = test::start_error("knowledge", {{"attributes", {"height"}}});
   EXPECT_NE(error.find("no attribute 'height'"), std::string::npos) << error;
-  error = test::start_error("knowledge", {{"eval_entities", 300}});
-  EXPECT_NE(error.find("leaves no train entities"), std::string::npos) << error;
+  error = test::start_error("knowledge", {{"eval_entities", 100}});
+  EXPECT_NE(error.find("leaves no train entities (of the 100 entities used)"), std::string::npos) << error;
+  error = test::start_error("knowledge", {{"entities", 301}});
+  EXPECT_NE(error.find("entities 301 is more than the 300 the fact table has"), std::string::npos) << error;
 }
 
 TEST(KnowledgeTask, LetterAnswersAndLengthNormalisedLoglik) {
