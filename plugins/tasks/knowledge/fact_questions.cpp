@@ -56,7 +56,7 @@ FactQuestions make_fact_questions(const FactTable& full_table, const FactTemplat
   auto in_table = static_cast<std::int64_t>(full_table.entities.size());
   if (options.entities > in_table)
     throw ConfigError("knowledge: entities " + std::to_string(options.entities) + " is more than the " +
-                      std::to_string(in_table) + " the fact table has");
+                      std::to_string(in_table) + " the fact table has (entities: 0 uses all of them)");
   FactTable table = full_table;
   if (options.entities > 0) table.entities.resize(static_cast<std::size_t>(options.entities));
   auto attributes = chosen_attributes(table, templates, options);

@@ -127,7 +127,9 @@ TEST(KnowledgeTask, BuiltinIsDeterministicAndKnobsWork) {
   error = test::start_error("knowledge", {{"eval_entities", 100}});
   EXPECT_NE(error.find("leaves no train entities (of the 100 entities used)"), std::string::npos) << error;
   error = test::start_error("knowledge", {{"entities", 301}});
-  EXPECT_NE(error.find("entities 301 is more than the 300 the fact table has"), std::string::npos) << error;
+  EXPECT_NE(error.find("entities 301 is more than the 300 the fact table has (entities: 0 uses all of them)"),
+            std::string::npos)
+      << error;
 }
 
 TEST(KnowledgeTask, LetterAnswersAndLengthNormalisedLoglik) {
