@@ -31,3 +31,27 @@ function(remix_add_plugin name)
     target_precompile_headers(${name} REUSE_FROM remix_plugin_pch)
   endif()
 endfunction()
+
+# remix_add_router_conformance_test(<target> [NAME <test name>] [ARGS <argument>...])
+#
+# Adds a CTest test that runs the router conformance suite on the router plugin <target> builds:
+# `remix conformance <its .so> <ARGS>`, which checks output shapes, padding, gradients, determinism under a seed
+# and extreme inputs against the router's declared traits, and fails when any check does. ARGS are the router's
+# parameters as key=value and the site's shape (--experts N --top-k K --rank R --lora-alpha A --dim D); call it
+# once per configuration worth checking. The test name defaults to <target>.conformance. Call enable_testing()
+# first. Out of tree the installed remix runs it (REMIX_EXECUTABLE, set by find_package(remix)).
+function(remix_add_router_conformance_test target)
+  cmake_parse_arguments(ARG "" "NAME" "ARGS" ${ARGN})
+  if(NOT ARG_NAME)
+    set(ARG_NAME ${target}.conformance)
+  endif()
+  if(TARGET remix)
+    set(exe $<TARGET_FILE:remix>)
+  elseif(DEFINED REMIX_EXECUTABLE)
+    set(exe ${REMIX_EXECUTABLE})
+  else()
+    message(FATAL_ERROR "remix_add_router_conformance_test(${target}): no remix executable (find_package(remix) sets "
+                        "REMIX_EXECUTABLE)")
+  endif()
+  add_test(NAME ${ARG_NAME} COMMAND ${exe} conformance $<TARGET_FILE:${target}> ${ARG_ARGS})
+endfunction()

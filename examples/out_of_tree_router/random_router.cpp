@@ -2,7 +2,8 @@
 // Each token gets k distinct experts drawn uniformly at random, each with weight `weight / k`
 // (the random-routing baseline of the MoE literature). Build it against an installed remix:
 //   cmake -S . -B build -DCMAKE_PREFIX_PATH=<remix install prefix> && cmake --build build
-// then `remix plugins --plugin-path build` lists it and `router: {plugin: random_router}` uses it.
+// then `ctest --test-dir build` runs the router conformance suite on it, `remix plugins --plugin-path build`
+// lists it and `router: {plugin: random_router}` uses it.
 #include <remix/plugin.h>
 
 namespace {

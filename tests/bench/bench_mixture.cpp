@@ -59,9 +59,9 @@ std::shared_ptr<plugin::PluginLibrary> router_plugin(const std::string& name) {
   return registry.find(PluginKind::Router, name);
 }
 
-adapter::RouterFactory factory(const std::string& name) {
+adapter::RouterSource source(const std::string& name) {
   auto lib = router_plugin(name);
-  return lib->router_factory(lib->default_params());
+  return {lib->name(), lib->router_traits(), lib->router_factory(lib->default_params())};
 }
 
 // One adapted projection d -> d through the framework's own path (routing site + MixtureOfLoras), or the frozen
@@ -75,7 +75,8 @@ std::function<void()> adapted_layer(const std::string& router, std::int64_t n, s
                  .r(r)
                  .lora_alpha(2.0 * static_cast<double>(r))
                  .router_context("bench", d);
-  auto site = adapter::RoutingSite(ctx, factory(router)(ctx), router);
+  auto from = source(router);
+  auto site = adapter::RoutingSite(ctx, from.make(ctx), router, from.traits.policy_gradient);
   auto mixture = adapter::MixtureOfLoras(adapter::ExpertBankOptions(d, d, n, r), 0.0);
   {
     torch::NoGradGuard no_grad;
@@ -127,7 +128,7 @@ struct TrainingStep {
     torch::manual_seed(1);
     model::TransformerOptions shape;  // the calibration model: dim 128, 4 layers, 4 heads, FFN 344, context 96
     model = model::Transformer(shape);
-    auto mixture = adapter::attach_mixture(model, options.router_name(router), factory(router));
+    auto mixture = adapter::attach_mixture(model, options, source(router));
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(mixture.adapter_parameters());
     if (!mixture.router_parameters().empty()) groups.emplace_back(mixture.router_parameters());

@@ -17,7 +17,8 @@
 #include <string>
 
 #include "store/recorder.h"
-#include "store/results_db.h"
+#include "store/results_store.h"
+#include "store/sqlite.h"
 
 namespace {
 
@@ -35,11 +36,11 @@ std::string key_of(long i) {
 }
 
 double bench_recorder(const std::string& path, long rows) {
-  remix::store::ResultsDb db(path);
-  auto [run, created] = db.ensure_run(db.ensure_experiment("bench"), "recorder", "recorder", "trial", "{}");
+  auto db = remix::store::open_store(path, remix::store::Access::Create);
+  auto run = db->register_run(db->ensure_experiment("bench"), {"recorder", "recorder", "trial", "{}", {}}).first;
   auto t = Clock::now();
   {
-    remix::store::MetricsRecorder rec(db.db(), run);
+    remix::store::MetricsRecorder rec(*db, run);
     for (long i = 0; i < rows; ++i) rec.log(key_of(i), i / 8, 1.0 / static_cast<double>(i + 1));
   }  // destruction flushes the rest
   return seconds_since(t);
@@ -47,7 +48,7 @@ double bench_recorder(const std::string& path, long rows) {
 
 // One INSERT, one transaction, per row, into the same schema. `naive` leaves SQLite's default journal.
 double bench_commit_per_row(const std::string& path, long rows, bool naive) {
-  { remix::store::ResultsDb create(path); }  // the schema
+  remix::store::open_store(path, remix::store::Access::Create);  // the schema
   remix::store::Database db(path, remix::store::Database::Mode::ReadWrite);
   if (naive) db.exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL");
   db.exec("INSERT INTO experiments (name, created_at) VALUES ('bench', 0)");

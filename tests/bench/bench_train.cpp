@@ -29,7 +29,7 @@
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
 #include "train/trainer.h"
-#include "train/trial_model.h"
+#include "trial/trial_model.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ config::ResolvedConfig bench_config(const std::string& router, const nlohmann::j
 
 struct StepVariant {
   std::string name;
-  train::TrialModel model;
+  train::AdaptedModel model;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::int64_t samples = 1;
   std::vector<double> seconds;
@@ -68,7 +68,7 @@ struct StepVariant {
 StepVariant make_variant(const std::string& name, const std::string& router, const nlohmann::json& adapter,
                          std::int64_t samples, const model::Transformer& base_weights) {
   auto cfg = bench_config(router, adapter);
-  train::BaseModel base;
+  trial::BaseModel base;
   base.tokenizer = model::make_tokenizer(cfg);
   base.model = model::Transformer(model::transformer_options_from(cfg, base.tokenizer->vocab_size()));
   {
@@ -76,7 +76,7 @@ StepVariant make_variant(const std::string& name, const std::string& router, con
     auto src = base_weights->named_parameters();
     for (auto& p : base.model->named_parameters()) p.value().copy_(src[p.key()]);
   }
-  StepVariant v{name, train::adapt_base_model(base, cfg), nullptr, samples, {}};
+  StepVariant v{name, trial::build_trial_model(base, cfg), nullptr, samples, {}};
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(v.model.mixture.adapter_parameters());
   if (!v.model.mixture.router_parameters().empty()) groups.emplace_back(v.model.mixture.router_parameters());

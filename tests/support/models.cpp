@@ -32,9 +32,9 @@ Params router_params(const plugin::PluginLibrary& lib, const std::map<std::strin
   return p;
 }
 
-adapter::RouterFactory router_factory(const std::string& name, const std::map<std::string, ParamValue>& overrides) {
+adapter::RouterSource router_source(const std::string& name, const std::map<std::string, ParamValue>& overrides) {
   auto lib = router_plugin(name);
-  return lib->router_factory(router_params(*lib, overrides));
+  return {lib->name(), lib->router_traits(), lib->router_factory(router_params(*lib, overrides))};
 }
 
 void randomize_adapters(const adapter::AttachedMixture& mixture, double std) {

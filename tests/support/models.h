@@ -25,7 +25,8 @@ model::Transformer tiny_model(std::uint64_t seed, double weight_std = 0.3,
 std::shared_ptr<plugin::PluginLibrary> router_plugin(const std::string& name);
 // Its parameter table's defaults with `overrides` applied.
 Params router_params(const plugin::PluginLibrary& lib, const std::map<std::string, ParamValue>& overrides = {});
-adapter::RouterFactory router_factory(const std::string& name, const std::map<std::string, ParamValue>& overrides = {});
+// The plugin as attach_mixture takes it: name, descriptor traits, factory with those parameters.
+adapter::RouterSource router_source(const std::string& name, const std::map<std::string, ParamValue>& overrides = {});
 
 // Fills every expert bank's B (zero after init) with N(0, std) so the adapters change the model.
 void randomize_adapters(const adapter::AttachedMixture& mixture, double std = 0.3);

@@ -11,13 +11,16 @@
 //   REMIX_TASK_PLUGIN(MyTask, "my_task", "1.0.0", "one-line summary", kMyParams)
 //
 // where the class has a constructor `(const remix::Params&, const remix::RouterContext&)` (or TaskContext)
-// and kMyParams is a static array of remix::ParamSpec (or `remix::no_params`).
+// and kMyParams is a static array of remix::ParamSpec (or `remix::no_params`). A router class may declare
+// `static constexpr remix::RouterTraits traits` (remix/router.h); the macro puts them in the descriptor, so
+// the host knows what the router is without building one.
 #pragma once
 
 #include <torch/version.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "remix/errors.h"
 #include "remix/params.h"
@@ -26,7 +29,7 @@
 #include "remix/task.h"
 
 // Bump when PluginDescriptor, Router, Task or anything they pass changes layout or meaning.
-#define REMIX_PLUGIN_ABI_VERSION 2u
+#define REMIX_PLUGIN_ABI_VERSION 3u
 #define REMIX_SDK_VERSION "0.1"
 #define REMIX_PLUGIN_ENTRY_SYMBOL "remix_plugin_entry"
 
@@ -86,13 +89,28 @@ struct PluginDescriptor {
   // destructor while the library is still loaded). May throw; the host reports it with the plugin's name.
   Router* (*create_router)(const Params&, const RouterContext&);
   Task* (*create_task)(const Params&, const TaskContext&);
+  // --- ABI version 3 ---
+  RouterTraits router_traits;  // routers: what the router is (defaults for tasks)
 };
+
+namespace detail {
+// Class::traits when the class declares it, else the defaults.
+template <class T, class = void>
+struct router_traits_of {
+  static constexpr RouterTraits value{};
+};
+template <class T>
+struct router_traits_of<T, std::void_t<decltype(T::traits)>> {
+  static constexpr RouterTraits value = T::traits;
+};
+}  // namespace detail
 
 using PluginEntryFn = const PluginDescriptor* (*)();
 
 }  // namespace remix
 
-#define REMIX_DETAIL_PLUGIN_ENTRY(kind_, name_, version_, summary_, params_, router_factory_, task_factory_) \
+#define REMIX_DETAIL_PLUGIN_ENTRY(kind_, name_, version_, summary_, params_, router_factory_, task_factory_, \
+                                  traits_)                                                               \
   extern "C" __attribute__((visibility("default"))) const ::remix::PluginDescriptor* remix_plugin_entry() {  \
     static const ::remix::PluginDescriptor descriptor{REMIX_PLUGIN_ABI_VERSION,                           \
                                                       REMIX_BUILD_FINGERPRINT,                            \
@@ -102,7 +120,8 @@ using PluginEntryFn = const PluginDescriptor* (*)();
                                                       summary_,                                           \
                                                       ::remix::ParamTable(params_),                       \
                                                       router_factory_,                                    \
-                                                      task_factory_};                                     \
+                                                      task_factory_,                                      \
+                                                      traits_};                                           \
     return &descriptor;                                                                                   \
   }
 
@@ -110,9 +129,10 @@ using PluginEntryFn = const PluginDescriptor* (*)();
   REMIX_DETAIL_PLUGIN_ENTRY(                                                                               \
       ::remix::PluginKind::Router, name_, version_, summary_, params_,                                     \
       [](const ::remix::Params& p, const ::remix::RouterContext& c) -> ::remix::Router* { return new Class(p, c); }, \
-      nullptr)
+      nullptr, ::remix::detail::router_traits_of<Class>::value)
 
 #define REMIX_TASK_PLUGIN(Class, name_, version_, summary_, params_)                                    \
   REMIX_DETAIL_PLUGIN_ENTRY(                                                                            \
       ::remix::PluginKind::Task, name_, version_, summary_, params_, nullptr,                           \
-      [](const ::remix::Params& p, const ::remix::TaskContext& c) -> ::remix::Task* { return new Class(p, c); })
+      [](const ::remix::Params& p, const ::remix::TaskContext& c) -> ::remix::Task* { return new Class(p, c); }, \
+      ::remix::RouterTraits{})

@@ -1,5 +1,5 @@
 // The router interface: what a router plugin implements to decide, per token, which LoRA experts of a
-// routing site run and with what weights (DESIGN §4).
+// routing site run and with what weights (docs/architecture.md §4).
 //
 // A router is a torch module (its parameters are registered with `register_module`/`register_parameter` and
 // trained by the host's optimizer). The host creates one router per routing site through the plugin's factory,
@@ -23,6 +23,54 @@ enum class ExpertLayout : std::uint32_t { Independent = 0, SharedA = 1 };
 // Where routers sit: one per transformer sub-block (attention, FFN) shared by its adapted projections, or one
 // per adapted projection.
 enum class RouterScope : std::uint32_t { Block = 0, Module = 1 };
+
+// What a router is, asked before any router exists: whether the host trains it by policy gradient (it
+// returns log_prob in training and learns only through it), the expert layout / router scope it requires,
+// if any, and the most experts per site it can route (0 = any); the host refuses a config that contradicts
+// them before it builds anything. A router class declares them as
+//
+//   static constexpr remix::RouterTraits traits = remix::RouterTraits().trained_by_policy_gradient();
+//   static constexpr remix::RouterTraits traits = remix::RouterTraits().layout(remix::ExpertLayout::SharedA)
+//                                                                       .scope(remix::RouterScope::Module);
+//
+// and REMIX_ROUTER_PLUGIN copies them into the plugin's descriptor (a class without `traits` gets the
+// defaults: learned through its weights, any layout, any scope).
+struct RouterTraits {
+  bool policy_gradient = false;
+  std::int64_t max_experts = 0;
+  bool has_layout = false, has_scope = false;
+  ExpertLayout required_layout_value = ExpertLayout::Independent;
+  RouterScope required_scope_value = RouterScope::Block;
+
+  constexpr RouterTraits trained_by_policy_gradient() const {
+    RouterTraits t = *this;
+    t.policy_gradient = true;
+    return t;
+  }
+  constexpr RouterTraits at_most_experts(std::int64_t n) const {
+    RouterTraits t = *this;
+    t.max_experts = n;
+    return t;
+  }
+  constexpr RouterTraits layout(ExpertLayout l) const {
+    RouterTraits t = *this;
+    t.has_layout = true;
+    t.required_layout_value = l;
+    return t;
+  }
+  constexpr RouterTraits scope(RouterScope s) const {
+    RouterTraits t = *this;
+    t.has_scope = true;
+    t.required_scope_value = s;
+    return t;
+  }
+  std::optional<ExpertLayout> required_layout() const {
+    return has_layout ? std::optional<ExpertLayout>(required_layout_value) : std::nullopt;
+  }
+  std::optional<RouterScope> required_scope() const {
+    return has_scope ? std::optional<RouterScope>(required_scope_value) : std::nullopt;
+  }
+};
 
 // What the host tells a router about the site it serves.
 struct RouterContext {
@@ -56,14 +104,11 @@ struct RouteOutput {
   torch::Tensor num_decisions;  // [B] how many sampled decisions log_prob sums (policy-gradient routers)
 };
 
+// A router: one per routing site, made by the plugin's factory where the site is built. What it is (its
+// RouterTraits) is static and lives in the plugin's descriptor, not here.
 class Router : public torch::nn::Module {
  public:
   virtual RouteOutput route(const RouteInput& in) = 0;
-  // True when the router is trained by the policy-gradient (RLOO) path instead of through its weights.
-  virtual bool needs_policy_gradient() const { return false; }
-  // The expert layout / router scope this router requires, if any; the host refuses a contradicting config.
-  virtual std::optional<ExpertLayout> required_layout() const { return std::nullopt; }
-  virtual std::optional<RouterScope> required_scope() const { return std::nullopt; }
 };
 
 }  // namespace remix

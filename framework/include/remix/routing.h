@@ -1,6 +1,6 @@
 // Building blocks shared by router plugins (header-only, part of the SDK): masked pooling and sums, top-k
 // with ties broken towards the lower expert index, Gumbel-top-k sampling without replacement, and the log
-// probability of an ordered draw without replacement (DESIGN §4). Each is written once here so that every
+// probability of an ordered draw without replacement (docs/architecture.md §4). Each is written once here so that every
 // router computes them the same way, and numerically safely (no NaN for ±1e4 inputs or all-masked rows).
 #pragma once
 

@@ -1,5 +1,5 @@
 // The task interface: what a task plugin implements to give train and eval examples, optional pretraining
-// text, and a scorer (DESIGN §7). Scoring works on text and choices; generation and log-likelihoods are
+// text, and a scorer (docs/architecture.md §7). Scoring works on text and choices; generation and log-likelihoods are
 // computed by the host's trainer and handed in as `Prediction`s.
 #pragma once
 

@@ -1,5 +1,5 @@
-// Routing diagnostics (DESIGN §5) from a routing trace, over valid tokens, per site and averaged over sites,
-// as named scalars the trainer logs to the results database (so collapse is a SQL query):
+// Routing diagnostics (docs/architecture.md §5) from a routing trace, over valid tokens, per site and averaged over
+// sites, as named scalars the trainer logs to the results database (so collapse is a SQL query):
 //   routing/<site>/ess_mean, ess_min   ESS of the applied weights ‖w‖₁²/‖w‖₂² (min: the worst token)
 //   routing/<site>/q_ess_mean, q_ess_min   ESS of the router's full distribution q
 //   routing/<site>/entropy_norm        entropy of q divided by log n (sites with n > 1)

@@ -1,5 +1,5 @@
-// The LoRA experts of one adapted projection (DESIGN §4, §10), initialised as PEFT does: each A Kaiming-uniform
-// (a = √5, i.e. U(−1/√in, 1/√in)), each B zero, so a fresh adapter changes nothing.
+// The LoRA experts of one adapted projection (docs/architecture.md §4, §10), initialised as PEFT does: each A
+// Kaiming-uniform (a = √5, i.e. U(−1/√in, 1/√in)), each B zero, so a fresh adapter changes nothing.
 //
 // Layouts: `independent` stores n pairs as A_all [n·r, in] and B_all [out, n·r]; `shared_a` (HydraLoRA) stores
 // one A [r, in] and the n B heads as B_all [out, n·r]. Either way the mixture for per-token expert weights

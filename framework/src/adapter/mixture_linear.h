@@ -1,4 +1,4 @@
-// The fused forward and backward of one adapted projection (DESIGN §10), as a custom autograd function:
+// The fused forward and backward of one adapted projection (docs/architecture.md §10), as a custom autograd function:
 //   y = x·Wᵀ + ((x_lora·A_allᵀ) ⊙ M expanded over r) · B_allᵀ
 // with W the frozen base weight [out, in], x_lora the LoRA input (x, or x after LoRA dropout), A_all / B_all the
 // expert bank's stacked factors and M [N, n] the per-token expert weights (zero for experts not chosen).

@@ -90,42 +90,22 @@ std::pair<std::int64_t, std::int64_t> projection_shape(const model::TransformerO
   throw std::logic_error("unknown projection");
 }
 
-// The config's choice, or what the router needs, or the default; ConfigError when the two disagree.
-template <class T>
-T resolve_requirement(const std::optional<T>& configured, const std::optional<T>& required, T fallback, const char* key,
-                      const std::string& router, const char* (*name)(T)) {
-  if (configured && required && *configured != *required)
-    throw ConfigError(fmt::format("{}: is {}, but router plugin '{}' needs {}; set {} to {} or auto", key,
-                                  name(*configured), router, name(*required), key, name(*required)));
-  return configured ? *configured : required ? *required : fallback;
-}
-
 }  // namespace
 
-AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterFactory& make_router) {
-  options.validate();
+AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterSource& router) {
+  options = options.router_name(router.name).fitted_to(router.traits);
   const auto& mo = model->options();
   const char* sub_blocks[] = {"attn", "ffn"};
   auto in_sub_block = [](Projection p, int sub) { return model::is_attention(p) == (sub == 0); };
-  bool any_attention = false;
-  for (auto p : options.targets()) any_attention |= model::is_attention(p);
 
   auto create = [&](const RouterContext& ctx) {
-    auto router = make_router(ctx);
-    if (!router)
-      throw PluginError(fmt::format("router plugin '{}' made no router for site {}", options.router_name(), ctx.site));
-    return router;
+    auto made = router.make(ctx);
+    if (!made) throw PluginError(fmt::format("router plugin '{}' made no router for site {}", router.name, ctx.site));
+    return made;
   };
 
   AttachedMixture attached;
-  {
-    auto probe = create(options.router_context(fmt::format("layers.0.{}", any_attention ? "attn" : "ffn"), mo.dim()));
-    options.scope(resolve_requirement(options.scope(), probe->required_scope(), RouterScope::Block,
-                                      "adapter.router_scope", options.router_name(), scope_name));
-    options.layout(resolve_requirement(options.layout(), probe->required_layout(), ExpertLayout::Independent,
-                                       "adapter.layout", options.router_name(), layout_name));
-    attached.needs_policy_gradient = probe->needs_policy_gradient();
-  }
+  attached.needs_policy_gradient = router.traits.policy_gradient;
   attached.options = options;
   model->freeze_base();
 
@@ -142,13 +122,13 @@ AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options
                               options.lora_dropout()));
         if (*options.scope() == RouterScope::Module) {
           auto ctx = options.router_context(fmt::format("layers.{}.{}", layer, model::projection_name(p)), in);
-          sites.emplace(p, RoutingSite(ctx, create(ctx), options.router_name()));
+          sites.emplace(p, RoutingSite(ctx, create(ctx), router.name, router.traits.policy_gradient));
         }
       }
       if (adapted.empty()) continue;
       if (*options.scope() == RouterScope::Block) {
         auto ctx = options.router_context(fmt::format("layers.{}.{}", layer, sub_blocks[sub]), mo.dim());
-        sites.emplace(std::nullopt, RoutingSite(ctx, create(ctx), options.router_name()));
+        sites.emplace(std::nullopt, RoutingSite(ctx, create(ctx), router.name, router.traits.policy_gradient));
       }
       for (auto& [p, m] : adapted) attached.modules.push_back(m);
       for (auto& [p, s] : sites) attached.sites.push_back(s);

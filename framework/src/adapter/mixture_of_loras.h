@@ -1,6 +1,6 @@
-// The Mixture-of-LoRAs attached to a frozen transformer (DESIGN §4): per adapted projection a MixtureOfLoras
-// (its expert bank and LoRA dropout), per sub-block (attention or FFN of a layer) a MixtureBlock that owns the
-// routing sites and plugs into the transformer's adapter slot.
+// The Mixture-of-LoRAs attached to a frozen transformer (docs/architecture.md §4): per adapted projection a
+// MixtureOfLoras (its expert bank and LoRA dropout), per sub-block (attention or FFN of a layer) a MixtureBlock that
+// owns the routing sites and plugs into the transformer's adapter slot.
 //
 // Routing sites. Scope `block`: one router per sub-block that has adapted projections, on the sub-block's
 // input after its RMSNorm, shared by those projections: "layers.i.ffn" for gate/up/down (the MixLoRA / ReMix
@@ -8,8 +8,10 @@
 // same per-token decision). Scope `module`: one router per adapted projection, on that projection's input
 // ("layers.i.up", ...; HydraLoRA placement).
 //
-// Routers come from a factory callback, so this code never touches the plugin loader; the host passes
-// `[lib, params](const RouterContext& c) { return lib->create_router(params, c); }`.
+// Routers come from a RouterSource (the plugin's static traits and a factory callback), so this code never
+// touches the plugin loader; the host passes the plugin's descriptor traits and
+// `[lib, params](const RouterContext& c) { return lib->create_router(params, c); }`. Exactly one router is
+// made per routing site, nothing else.
 #pragma once
 
 #include <torch/torch.h>
@@ -27,6 +29,13 @@
 namespace remix::adapter {
 
 using RouterFactory = std::function<std::shared_ptr<Router>(const RouterContext&)>;
+
+// A router plugin as the mixture sees it: its name (for messages), what it is, and how to make one.
+struct RouterSource {
+  std::string name;
+  RouterTraits traits;
+  RouterFactory make;
+};
 
 // One adapted projection: y = W x + Σ_e M[:,e] · B_e A_e dropout(x), W the frozen base weight.
 class MixtureOfLorasImpl : public torch::nn::Module {
@@ -68,13 +77,13 @@ struct AttachedMixture {
 
   // The LoRA factors (A, B) of every expert bank.
   std::vector<torch::Tensor> adapter_parameters() const;
-  // The routers' parameters (own learning rate, DESIGN §4); empty for parameter-free routers.
+  // The routers' parameters (own learning rate, docs/architecture.md §4); empty for parameter-free routers.
   std::vector<torch::Tensor> router_parameters() const;
 };
 
-// Freezes the model's base parameters and attaches a mixture to every sub-block with a target projection.
-// A probe router (for site "layers.0.<first adapted sub-block>") says which scope and layout it requires;
-// ConfigError naming adapter.router_scope / adapter.layout when the options contradict it.
-AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterFactory& make_router);
+// Freezes the model's base parameters and attaches a mixture to every sub-block with a target projection,
+// one router per site. Scope and layout follow MixtureOptions::fitted_to(router.traits): a ConfigError naming
+// the key when the options contradict the router, raised before anything is changed.
+AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options, const RouterSource& router);
 
 }  // namespace remix::adapter

@@ -25,6 +25,39 @@ void MixtureOptions::validate() const {
     throw ConfigError("adapter.target_modules: no module to adapt; name some of q|k|v|o|gate|up|down");
 }
 
+namespace {
+
+// The config's choice, or what the router needs, or the default; ConfigError when the two disagree.
+template <class T>
+T resolve_requirement(const std::optional<T>& configured, const std::optional<T>& required, T fallback, const char* key,
+                      const std::string& router, const char* (*name)(T)) {
+  if (configured && required && *configured != *required)
+    throw ConfigError(fmt::format("{}: is {}, but router plugin '{}' needs {}; set {} to {} or auto", key,
+                                  name(*configured), router, name(*required), key, name(*required)));
+  return configured ? *configured : required ? *required : fallback;
+}
+
+}  // namespace
+
+MixtureOptions MixtureOptions::fitted_to(const RouterTraits& traits) const {
+  validate();
+  if (traits.max_experts > 0 && num_experts_ > traits.max_experts)
+    throw ConfigError(fmt::format(
+        "adapter.num_experts: router plugin '{}' routes at most {} expert{} per site, got {}; set "
+        "adapter.num_experts{}{}",
+        router_name_, traits.max_experts, traits.max_experts == 1 ? "" : "s", num_experts_,
+        traits.max_experts == 1 ? " and adapter.top_k to 1" : fmt::format(" to at most {}", traits.max_experts),
+        traits.max_experts == 1 ? " (a single LoRA: as the baseline of a mixture of n experts of rank r with top-k "
+                                  "k, set adapter.r to k*r for equal active or n*r for equal trainable parameters)"
+                                : ""));
+  MixtureOptions o = *this;
+  o.scope(resolve_requirement(scope_, traits.required_scope(), RouterScope::Block, "adapter.router_scope",
+                              router_name_, scope_name));
+  o.layout(resolve_requirement(layout_, traits.required_layout(), ExpertLayout::Independent, "adapter.layout",
+                               router_name_, layout_name));
+  return o;
+}
+
 bool MixtureOptions::targets(model::Projection p) const {
   return std::find(targets_.begin(), targets_.end(), p) != targets_.end();
 }

@@ -1,7 +1,7 @@
-// The options of a Mixture-of-LoRAs (DESIGN §4): PEFT names for the LoRA part (r, lora_alpha, lora_dropout,
-// target_modules), MixLoRA names for the mixture (num_experts, top_k), and where routers sit (router_scope)
-// and how experts store their factors (layout). Built from the config's `adapter.*` keys or by hand; every
-// check names the config key, so a bad value reads the same either way.
+// The options of a Mixture-of-LoRAs (docs/architecture.md §4): PEFT names for the LoRA part (r, lora_alpha,
+// lora_dropout, target_modules), MixLoRA names for the mixture (num_experts, top_k), and where routers sit
+// (router_scope) and how experts store their factors (layout). Built from the config's `adapter.*` keys or by hand;
+// every check names the config key, so a bad value reads the same either way.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,6 +36,10 @@ struct MixtureOptions {
  public:
   // ConfigError naming the key: r <= 0, top_k > num_experts or < 1, no target module, dropout outside [0, 1).
   void validate() const;
+  // These options made to fit a router of these traits: scope and layout set (the config's choice, else what
+  // the router requires, else block / independent). ConfigError naming the key when the config contradicts
+  // the router (adapter.router_scope, adapter.layout, adapter.num_experts). Builds nothing.
+  MixtureOptions fitted_to(const RouterTraits& traits) const;
   bool targets(model::Projection p) const;
   // What a router at `site` reading `input_dim` features is told about it (n, k, r, lora_alpha from here).
   RouterContext router_context(const std::string& site, std::int64_t input_dim) const;

@@ -20,8 +20,12 @@ bool has_shape(const torch::Tensor& t, std::initializer_list<std::int64_t> shape
 
 }  // namespace
 
-RoutingSiteImpl::RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name)
-    : context_(std::move(context)), router_(std::move(router)), plugin_name_(std::move(plugin_name)) {
+RoutingSiteImpl::RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name,
+                                 bool policy_gradient)
+    : context_(std::move(context)),
+      router_(std::move(router)),
+      plugin_name_(std::move(plugin_name)),
+      policy_gradient_(policy_gradient) {
   register_module("router", router_);
 }
 
@@ -46,7 +50,7 @@ RouteOutput RoutingSiteImpl::checked(RouteOutput out, const torch::Tensor& x, co
     fail(fmt::format("route() returned num_decisions {}, expected [{}]", shape_of(out.num_decisions), B));
   if (out.aux_loss.defined() && out.aux_loss.numel() != 1)
     fail(fmt::format("route() returned aux_loss {}, expected a scalar", shape_of(out.aux_loss)));
-  if (ctx.training && router_->needs_policy_gradient() && !out.log_prob.defined())
+  if (ctx.training && policy_gradient_ && !out.log_prob.defined())
     fail("the router needs the policy-gradient path but returned no log_prob in training");
   return out;
 }

@@ -4,7 +4,7 @@
 // and turns it into the dense per-token expert weights [B·T, n] the expert banks consume.
 //
 // Anything a router throws, or a malformed output, becomes a PluginError naming the router plugin and the
-// site (DESIGN §3: exceptions inside plugin methods are caught on the host side).
+// site (docs/architecture.md §3: exceptions inside plugin methods are caught on the host side).
 #pragma once
 
 #include <torch/torch.h>
@@ -19,7 +19,9 @@ namespace remix::adapter {
 
 class RoutingSiteImpl : public torch::nn::Module {
  public:
-  RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name);
+  // `policy_gradient`: the plugin's trait; such a router must return log_prob in training.
+  RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name,
+                  bool policy_gradient);
 
   // x [B,T,D] -> dense expert weights [B·T, n].
   torch::Tensor route(const torch::Tensor& x, const model::RoutingContext& ctx);
@@ -33,6 +35,7 @@ class RoutingSiteImpl : public torch::nn::Module {
   RouterContext context_;
   std::shared_ptr<Router> router_;
   std::string plugin_name_;
+  bool policy_gradient_;
 };
 TORCH_MODULE(RoutingSite);
 

@@ -1,5 +1,5 @@
-// The routing trace: every routing site's decision during a forward (DESIGN §1, §4), collected for the trainer
-// (the per-sequence log Q summed over sites for RLOO, the auxiliary losses) and for the diagnostics of §5.
+// The routing trace: every routing site's decision during a forward (docs/architecture.md §1, §4), collected for the
+// trainer (the per-sequence log Q summed over sites for RLOO, the auxiliary losses) and for the diagnostics of §5.
 // Pass one in model::RoutingContext::trace; sites append to it as the forward runs.
 #pragma once
 

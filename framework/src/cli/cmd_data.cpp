@@ -11,10 +11,10 @@
 
 #include "cli/commands.h"
 #include "config/resolved_config.h"
-#include "model/tokenizer.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
 #include "train/task_set.h"
+#include "trial/base_sources.h"
 
 namespace remix::cli {
 
@@ -37,8 +37,9 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
   if (!parsed.axes.empty()) throw UserError("remix data: sweep axes are not allowed here ('" + parsed.axes[0].text + "')");
   auto cfg = config::resolve(o.file, parsed.fixed, plugin::schema_lookup(g.plugin_paths));
   train::TaskSet tasks(cfg);
-  auto tokenizer = model::make_tokenizer(cfg);
-  auto context = cfg.get_int("model.max_seq_len");
+  auto shape = trial::base_model_source(cfg).shape(cfg);  // the trial's tokenizer and context, no weights loaded
+  auto tokenizer = shape.tokenizer;
+  auto context = shape.context_length;
   // Tokens each task contributes to the base's pretraining corpus (documents carry BOS and EOS, as pretrain does).
   std::vector<std::int64_t> pretraining_tokens;
   std::int64_t corpus_tokens = 0;
@@ -65,7 +66,7 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
         auto n = train::example_tokens(*tokenizer, e) - 1;
         lo = std::min(lo, n), hi = std::max(hi, n), sum += static_cast<double>(n);
       }
-      fmt::print("  {} tokens per example: min {} / mean {:.1f} / max {} (model.max_seq_len {})\n",
+      fmt::print("  {} tokens per example: min {} / mean {:.1f} / max {} (context {})\n",
                  split == &t.train ? "train" : "eval", lo, sum / static_cast<double>(split->size()), hi, context);
     }
     auto own = pretraining_tokens[index++];

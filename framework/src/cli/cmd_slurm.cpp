@@ -12,8 +12,10 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include "cli/commands.h"
-#include "cli/trial_table.h"
+#include "cli/plan_experiment.h"
 #include "remix/errors.h"
+#include "store/results_store.h"
+#include "sweep/registration.h"
 
 namespace remix::cli {
 
@@ -36,10 +38,6 @@ std::string shell_quote(const std::string& s) {
 }
 
 void check(const SlurmOptions& o) {
-  if (o.array < 1) throw UserError("--array must be at least 1");
-  if (o.cpus < 1) throw UserError("--cpus must be at least 1");
-  if (o.gpus < 0) throw UserError("--gpus must be 0 or more");
-  if (o.jobs < 1) throw UserError("--jobs must be at least 1");
   // Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
   static const std::regex time_format(R"(^(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d+|\d+-\d+:\d{2}|\d+-\d+:\d{2}:\d{2})$)");
   if (!o.time.empty() && !std::regex_match(o.time, time_format))
@@ -51,9 +49,11 @@ void check(const SlurmOptions& o) {
 
 int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   check(o);
-  auto sweep = register_experiment(g, o.file, o.overrides);
-  std::string db = fs::absolute(sweep.db_path).lexically_normal().string();
-  std::string logs = fs::absolute(o.output_dir.empty() ? fs::path(sweep.db_path).parent_path() / "slurm"
+  auto planned = plan_experiment(g, o.file, o.overrides);
+  auto store = store::open_store(planned.location, store::Access::Create);
+  auto sweep = sweep::register_sweep(*store, planned.plan, planned.trials);
+  std::string db = fs::absolute(planned.location).lexically_normal().string();
+  std::string logs = fs::absolute(o.output_dir.empty() ? fs::path(planned.location).parent_path() / "slurm"
                                                         : fs::path(o.output_dir))
                          .lexically_normal()
                          .string();
@@ -92,12 +92,14 @@ void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& actio
                                           "tasks run `remix worker` on them");
   cmd->add_option("file", o->file, "experiment YAML")->required();
   cmd->add_option("overrides", o->overrides, "key.path=value, +key.path=value, ~key.path; a=v1,v2 is a sweep axis");
-  cmd->add_option("--array", o->array, "array tasks (workers running at once)")->capture_default_str();
+  cmd->add_option("--array", o->array, "array tasks (workers running at once)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
   cmd->add_option("--partition", o->partition, "Slurm partition");
   cmd->add_option("--time", o->time, "time limit per task (Slurm format, e.g. 4:00:00)");
-  cmd->add_option("--gpus", o->gpus, "GPUs per task (0 = none)")->capture_default_str();
-  cmd->add_option("--cpus", o->cpus, "CPU cores per task")->capture_default_str();
-  cmd->add_option("-j,--jobs", o->jobs, "trials each task runs at once")->capture_default_str();
+  cmd->add_option("--gpus", o->gpus, "GPUs per task (0 = none)")->check(CLI::Range(0, 1024))->capture_default_str();
+  cmd->add_option("--cpus", o->cpus, "CPU cores per task")->check(CLI::Range(1, 65536))->capture_default_str();
+  cmd->add_option("-j,--jobs", o->jobs, "trials each task runs at once")->check(CLI::Range(1, 1024))->capture_default_str();
   cmd->add_option("--output-dir", o->output_dir, "where task logs go (default: <database folder>/slurm)");
   cmd->callback([o, &global, &action] { action = [o, &global] { return print_slurm_script(global, *o); }; });
 }

@@ -29,5 +29,6 @@ void add_data_command(CLI::App& app, const GlobalOptions& global, Action& action
 void add_report_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& action);  // and the hidden `trial`
+void add_conformance_command(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace remix::cli

@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(build_info::version()) + " (" + build_info::git_rev() +
                                         (build_info::git_dirty() ? ", dirty" : "") + ")");
   app.require_subcommand(1);
+  // Usage errors read like every other error of remix: "error: <what>" (exit code 2).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + "\nRun with --help for more information.\n";
+  });
   app.fallthrough();
   cli::GlobalOptions global;
   app.add_option("--plugin-path", global.plugin_paths, "extra folder searched for plugins (repeatable)");
@@ -26,6 +30,7 @@ int main(int argc, char** argv) {
   cli::add_config_command(app, global, action);
   cli::add_data_command(app, global, action);
   cli::add_plugins_command(app, global, action);
+  cli::add_conformance_command(app, global, action);
   cli::add_query_command(app, global, action);
   cli::add_worker_command(app, global, action);
   cli::add_slurm_command(app, global, action);

@@ -85,7 +85,7 @@ const std::vector<ParamSpec> kCore = {
     param("eval.max_new_tokens", T::Int, "48", "generation budget per answer").at_least(1),
     param("eval.max_examples", T::Int, "200", "eval examples per task (0 = all)").at_least(0),
 
-    // --- sweeps (DESIGN §9); `sweep.parameters` is a free map ---
+    // --- sweeps (docs/architecture.md §9); `sweep.parameters` is a free map ---
     param("sweep.method", T::Choice, "grid", "how sweep.parameters expand").one_of("grid|random").not_in_key(),
     param("sweep.seeds", T::IntList, "[]", "seeds every trial is run with (empty = the config's seed)")
         .at_least(0)

@@ -1,4 +1,4 @@
-// Command-line overrides (DESIGN §9): `a.b=v` sets an existing key, `+a.b=v` adds a key, `~a.b` removes
+// Command-line overrides (docs/architecture.md §9): `a.b=v` sets an existing key, `+a.b=v` adds a key, `~a.b` removes
 // one, and `a.b=v1,v2,...` marks a sweep axis. Values are YAML (`a=[gate, up]` is a list, `a="x,y"` one
 // string); commas inside brackets or quotes do not split.
 #pragma once

@@ -26,6 +26,7 @@ struct PluginSchema {
   std::string path;  // the shared library it was read from
   std::vector<ParamSpec> params;  // its strings live in the library...
   std::shared_ptr<const void> library;  // ...which this keeps loaded
+  RouterTraits router_traits;  // what a router plugin is (its descriptor's static facts)
 };
 
 // Finds a plugin by name (or by path to its .so) in `plugin_paths` and the default search path; throws

@@ -1,4 +1,4 @@
-// llama2.c's BPE tokenizer (tokenizer.bin; DESIGN §6), encoding exactly as llama2.c's run.c does: a dummy
+// llama2.c's BPE tokenizer (tokenizer.bin; docs/architecture.md §6), encoding exactly as llama2.c's run.c does: a dummy
 // prefix " ", one piece per UTF-8 code point found in the vocabulary (else its bytes as <0xXX> byte-fallback
 // pieces), then repeated merges of the adjacent pair whose merged piece has the highest score.
 //

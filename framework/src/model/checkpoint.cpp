@@ -106,4 +106,10 @@ void load_checkpoint(const std::string& path, torch::nn::Module& module, const n
   }
 }
 
+nlohmann::json base_model_config(const TransformerOptions& options, const std::string& tokenizer_kind) {
+  auto model = to_json(options);
+  model["tokenizer"] = tokenizer_kind;
+  return {{"model", model}};
+}
+
 }  // namespace remix::model

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "model/transformer_options.h"
+
 namespace remix::model {
 
 void save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config);
@@ -22,6 +24,9 @@ void save_checkpoint(const std::string& path, torch::nn::Module& module, const n
 nlohmann::json read_checkpoint_config(const std::string& path);
 // Checks every leaf of `expected` against the embedded config, then loads the tensors into `module`.
 void load_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& expected);
+
+// The config a base-model checkpoint embeds: {"model": {<model.* keys>, "vocab_size": V, "tokenizer": kind}}.
+nlohmann::json base_model_config(const TransformerOptions& options, const std::string& tokenizer_kind);
 
 // "dotted.key: checkpoint X, asked for Y" for every leaf of `expected` that `actual` lacks or holds otherwise.
 std::vector<std::string> config_differences(const nlohmann::json& actual, const nlohmann::json& expected);

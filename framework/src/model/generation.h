@@ -1,4 +1,4 @@
-// Batched generation with a KV cache (DESIGN §6): greedy (temperature 0) or sampling at a temperature,
+// Batched generation with a KV cache (docs/architecture.md §6): greedy (temperature 0) or sampling at a temperature,
 // stopping per row at EOS or after max_new_tokens (or when the context, model.max_seq_len, is full). Prompts
 // of different lengths come padded, left or right, with `prompt_valid` marking their real tokens; the
 // transformer's per-row positions and key masks make both paddings give the tokens each prompt would get

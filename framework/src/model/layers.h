@@ -1,5 +1,5 @@
-// The building blocks of the Llama-style decoder (DESIGN §6): RMSNorm, rotary position embedding (llama2.c
-// convention: adjacent pairs rotated), grouped-query causal attention with an optional KV cache, the SwiGLU
+// The building blocks of the Llama-style decoder (docs/architecture.md §6): RMSNorm, rotary position embedding
+// (llama2.c convention: adjacent pairs rotated), grouped-query causal attention with an optional KV cache, the SwiGLU
 // feed-forward, and the pre-norm transformer block. Each projection runs through the sub-block's adapter
 // slot (adapter_slot.h) when an adapter is attached.
 #pragma once

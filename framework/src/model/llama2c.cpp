@@ -114,18 +114,4 @@ Transformer load_llama2c(const std::string& path) {
   return model;
 }
 
-LoadedModel load_llama2c(const std::string& checkpoint_path, const std::string& tokenizer_path) {
-  LoadedModel loaded;
-  loaded.model = load_llama2c(checkpoint_path);
-  auto bpe = std::make_shared<BpeTokenizer>(BpeTokenizer::load(tokenizer_path));
-  const auto model_vocab = loaded.model->options().vocab_size();
-  if (bpe->vocab_size() != model_vocab)
-    throw DataError(
-        fmt::format("tokenizer {} has {} tokens but checkpoint {} has a vocabulary of {}: they do not "
-                    "belong together",
-                    tokenizer_path, bpe->vocab_size(), checkpoint_path, model_vocab));
-  loaded.tokenizer = bpe;
-  return loaded;
-}
-
 }  // namespace remix::model

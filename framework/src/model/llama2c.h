@@ -1,5 +1,5 @@
-// Loading llama2.c checkpoints (`base.source: llama2c`, DESIGN §6): the legacy float32 export of llama2.c's
-// export.py (version 0), as run.c reads it.
+// Loading llama2.c checkpoints (`base.source: llama2c`, docs/architecture.md §6): the legacy float32 export of
+// llama2.c's export.py (version 0), as run.c reads it.
 //
 // Layout: a header of 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len; a negative
 // vocab_size means the output head is stored separately, untied), then float32 arrays: token embedding
@@ -9,10 +9,8 @@
 // [vocab, dim] when untied. RMSNorm eps 1e-5 and RoPE theta 10000 are run.c's constants.
 #pragma once
 
-#include <memory>
 #include <string>
 
-#include "model/tokenizer.h"
 #include "model/transformer.h"
 
 namespace remix::model {
@@ -21,14 +19,7 @@ namespace remix::model {
 // version-1/2 export (other format), impossible header, or a file size that does not match the header.
 TransformerOptions read_llama2c_header(const std::string& path);
 
-// A new Transformer holding the checkpoint's weights.
+// A new Transformer holding the checkpoint's weights. Its tokenizer.bin is read by BpeTokenizer::load.
 Transformer load_llama2c(const std::string& path);
-
-// The checkpoint and its tokenizer.bin; DataError naming both files when their vocabulary sizes differ.
-struct LoadedModel {
-  Transformer model{nullptr};
-  std::shared_ptr<Tokenizer> tokenizer;
-};
-LoadedModel load_llama2c(const std::string& checkpoint_path, const std::string& tokenizer_path);
 
 }  // namespace remix::model

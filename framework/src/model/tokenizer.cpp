@@ -1,6 +1,8 @@
 // The byte-level tokenizer and the config's choice of tokenizer (see tokenizer.h).
 #include "model/tokenizer.h"
 
+#include <fmt/format.h>
+
 #include "config/resolved_config.h"
 #include "model/bpe_tokenizer.h"
 #include "remix/errors.h"
@@ -22,6 +24,14 @@ std::string ByteTokenizer::decode(const std::vector<std::int64_t>& ids) const {
   for (auto id : ids)
     if (id >= 0 && id < 256) out.push_back(static_cast<char>(id));
   return out;
+}
+
+void check_vocabulary(const Tokenizer& tokenizer, std::int64_t model_vocab, const std::string& tokenizer_file,
+                      const std::string& model_file) {
+  if (tokenizer.vocab_size() != model_vocab)
+    throw DataError(fmt::format("tokenizer {} has {} tokens but checkpoint {} has a vocabulary of {}: they do not "
+                                "belong together",
+                                tokenizer_file, tokenizer.vocab_size(), model_file, model_vocab));
 }
 
 std::shared_ptr<Tokenizer> make_tokenizer(const config::ResolvedConfig& cfg) {

@@ -41,6 +41,10 @@ class ByteTokenizer : public Tokenizer {
   std::string decode(const std::vector<std::int64_t>& ids) const override;
 };
 
+// DataError naming both files when the tokenizer's vocabulary is not the model's: they do not belong together.
+void check_vocabulary(const Tokenizer& tokenizer, std::int64_t model_vocab, const std::string& tokenizer_file,
+                      const std::string& model_file);
+
 // The tokenizer model.tokenizer names: byte, or bpe read from base.tokenizer (ConfigError naming
 // base.tokenizer when it is empty, DataError naming the file when it cannot be read).
 std::shared_ptr<Tokenizer> make_tokenizer(const config::ResolvedConfig& cfg);

@@ -1,5 +1,5 @@
-// The Llama-style decoder (DESIGN §6): token embedding, n pre-norm blocks (grouped-query causal attention with
-// rotary positions, SwiGLU FFN), a final RMSNorm and a tied or untied output head.
+// The Llama-style decoder (docs/architecture.md §6): token embedding, n pre-norm blocks (grouped-query causal attention
+// with rotary positions, SwiGLU FFN), a final RMSNorm and a tied or untied output head.
 //
 // forward(tokens, routing, cache) handles padded batches: `routing.valid_mask` marks real tokens, each row's
 // positions count only its real tokens (so left and right padding give the same logits as no padding) and

@@ -1,4 +1,4 @@
-// The shape and hyper-parameters of the Llama-style decoder (DESIGN §6), as an options builder in the
+// The shape and hyper-parameters of the Llama-style decoder (docs/architecture.md §6), as an options builder in the
 // pytorch/examples style, with conversions from the resolved config (`model.*` keys) and to/from the JSON
 // embedded in remix checkpoints.
 #pragma once

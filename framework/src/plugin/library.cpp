@@ -66,6 +66,7 @@ config::PluginSchema PluginLibrary::schema() const {
   s.path = path_;
   s.params.assign(descriptor_->params.specs, descriptor_->params.specs + descriptor_->params.count);
   s.library = shared_from_this();
+  s.router_traits = descriptor_->router_traits;
   return s;
 }
 

@@ -26,6 +26,7 @@ class PluginLibrary : public std::enable_shared_from_this<PluginLibrary> {
   PluginKind kind() const { return descriptor_->kind; }
   std::string version() const { return descriptor_->version; }
   std::string sha256() const;  // of the .so file, computed once
+  RouterTraits router_traits() const { return descriptor_->router_traits; }
   config::PluginSchema schema() const;
 
   // Instantiate through the plugin's factory; a throwing factory becomes a PluginError naming the plugin.

@@ -1,20 +1,21 @@
-// Buffered metric logging. `log` appends to memory; a flush writes the buffer in one IMMEDIATE transaction
-// with one prepared statement (and updates latest_metrics once per key), which is what makes logging every
-// routing diagnostic at every step affordable. Flushes happen when the buffer is full, when `flush_seconds`
-// have passed since the last one, on `flush()`, and on destruction.
+// Buffered metric logging. `log` appends to memory; a flush hands the buffer to the store in one batch (one
+// transaction, latest_metrics moved once per key), which is what makes logging every routing diagnostic at
+// every step affordable. Flushes happen when the buffer is full, when `flush_seconds` have passed since the
+// last one, on `flush()`, and on destruction.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "store/sqlite.h"
+#include "store/results_store.h"
 
 namespace remix::store {
 
 class MetricsRecorder {
  public:
-  MetricsRecorder(Database& db, std::int64_t run_id, std::size_t flush_rows = 16384, double flush_seconds = 10.0);
+  MetricsRecorder(ResultsStore& store, std::int64_t run_id, std::size_t flush_rows = 16384,
+                  double flush_seconds = 10.0);
   ~MetricsRecorder();  // flushes; an error there is logged, not thrown
   MetricsRecorder(const MetricsRecorder&) = delete;
   MetricsRecorder& operator=(const MetricsRecorder&) = delete;
@@ -25,20 +26,12 @@ class MetricsRecorder {
   std::int64_t run_id() const { return run_id_; }
 
  private:
-  struct Row {
-    std::string key;
-    std::int64_t step;
-    double value;
-    double wall_time;
-  };
-  Database& db_;
+  ResultsStore& store_;
   std::int64_t run_id_;
   std::size_t flush_rows_;
   double flush_seconds_;
   double last_flush_;
-  std::vector<Row> buffer_;
-  Statement insert_;
-  Statement upsert_latest_;
+  std::vector<MetricRow> buffer_;
 };
 
 }  // namespace remix::store

@@ -1,4 +1,4 @@
-// The results database schema (DESIGN §8) and its migrations. The schema version lives in the
+// The results database schema (docs/architecture.md §8) and its migrations. The schema version lives in the
 // `schema_version` table; opening a database applies the missing migrations in one transaction, and refuses a
 // database written by a newer remix.
 #pragma once

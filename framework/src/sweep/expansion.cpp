@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -136,6 +137,35 @@ std::string draw(const Range& r, std::mt19937_64& rng) {
   return fmt::format("{:.6g}", v);
 }
 
+// True when one dotted path is the other or lies inside it ("router" and "router.plugin").
+bool overlaps(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  auto n = std::min(a.size(), b.size());
+  return std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin());
+}
+
+// A command-line override of a key that the file's sweep block also sets would be replaced by the block's
+// value in every trial without a word: refused, naming both.
+void refuse_shadowed_overrides(const std::vector<Override>& cli, const std::vector<Axis>& lists,
+                               const std::vector<Range>& ranges, const ConfigNode* seeds) {
+  for (const auto& o : cli) {
+    auto shadowed = [&](const std::string& key, const std::string& by, const std::string& where) {
+      if (!overlaps(o.path, text::split(key, '.'))) return;
+      throw ConfigError(fmt::format(
+          "{}: the command line sets {}, but {} ({}) also sets {} in every trial and would replace it; remove the "
+          "override, or drop the file's sweep axes with ~sweep.parameters",
+          o.text, o.key(), by, where, key));
+    };
+    for (const auto& axis : lists)
+      for (const auto& value : axis.values)
+        for (const auto& set : value.overrides) shadowed(set.key(), "sweep.parameters." + axis.label, set.source);
+    for (const auto& r : ranges) shadowed(r.key, "sweep.parameters." + r.key, r.source);
+    if (seeds && overlaps(o.path, {"seed"}))
+      throw ConfigError(fmt::format("{}: the command line sets seed, but sweep.seeds ({}) sets it in every trial "
+                                    "and would replace it; remove the override, or set sweep.seeds=[...] instead",
+                                    o.text, seeds->origin.describe()));
+  }
+}
+
 // Every combination of the axes' values, the last axis varying fastest.
 std::vector<AxisValue> product(const std::vector<Axis>& axes) {
   std::vector<AxisValue> out(1);
@@ -194,6 +224,10 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
       }
     }
   }
+  std::vector<Override> cli = parsed.fixed;
+  cli.insert(cli.end(), parsed.axes.begin(), parsed.axes.end());
+  refuse_shadowed_overrides(cli, lists, ranges, seeds.empty() ? nullptr : sweep->find("seeds"));
+
   std::vector<AxisValue> block;
   if (method == "grid") {
     block = product(lists);
@@ -235,8 +269,9 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
       trial.overrides = parsed.fixed;
       trial.overrides.insert(trial.overrides.end(), b.overrides.begin(), b.overrides.end());
       trial.overrides.insert(trial.overrides.end(), t.overrides.begin(), t.overrides.end());
+      // What varies across the sweep names a trial; a sweep of one trial is its experiment.
       trial.name = text::trim(b.name + " " + t.name);
-      if (trial.name.empty()) trial.name = plan.name;
+      if (trial.name.empty()) trial.name = exp_name && exp_name->is_scalar() ? exp_name->scalar : "default";
       plan.trials.push_back(std::move(trial));
     }
 

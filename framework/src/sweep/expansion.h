@@ -1,4 +1,4 @@
-// Sweep expansion (DESIGN §9): the `sweep:` block of an experiment and the command line's comma lists
+// Sweep expansion (docs/architecture.md §9): the `sweep:` block of an experiment and the command line's comma lists
 // become a list of trials, each a set of overrides on the experiment file.
 //
 //   sweep:
@@ -12,7 +12,9 @@
 //     seeds: [0, 1, 2]              # every trial once per seed
 //
 // Command-line axes (`router.plugin=remix,softmax`) multiply whatever the block gives. Trials are ordered
-// block axes (file order), then command-line axes, then seeds, the last varying fastest.
+// block axes (file order), then command-line axes, then seeds, the last varying fastest. A trial is named by
+// its axis values ("router.plugin=remix seed=1"); a sweep of one trial by its experiment.name. A command-line
+// override of a key the block's axes or seeds set is refused (it would be replaced without a word).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,7 +29,7 @@ namespace remix::sweep {
 
 struct TrialSpec {
   std::vector<config::Override> overrides;  // the fixed command-line ones, then this trial's axis values
-  std::string name;                          // "router.plugin=remix seed=1" (or the file name for one trial)
+  std::string name;                          // "router.plugin=remix seed=1" (experiment.name for one trial)
 };
 
 struct SweepPlan {
@@ -38,7 +40,8 @@ struct SweepPlan {
 };
 
 // Throws ConfigError naming file:line:col for an empty value list, a bad range, a range under the grid
-// method, or a malformed bundle. Unknown keys are found when the trials are resolved.
+// method, a malformed bundle, or a command-line override the block would replace. Unknown keys are found when
+// the trials are resolved.
 SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& cli_overrides);
 
 struct ResolvedTrial {

@@ -2,66 +2,81 @@
 #include "sweep/worker.h"
 
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "common/interrupt.h"
 #include "common/log.h"
-#include "store/results_db.h"
 #include "sweep/trial_process.h"
-#include "train/interrupt.h"
 
 namespace remix::sweep {
 
 namespace {
 
+// Whether `pid` on this host is still a remix process running trial `run_id` (pids are reused).
+bool trial_process_alive(std::int64_t pid, std::int64_t run_id) {
+  if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (auto& c : cmdline)
+    if (c == '\0') c = ' ';
+  // A worker between claim and start, or the trial process itself.
+  return cmdline.find("remix") != std::string::npos &&
+         (cmdline.find("--run-id " + std::to_string(run_id) + " ") != std::string::npos ||
+          cmdline.find(" trial ") == std::string::npos);
+}
+
 // A trial process that died without recording its end: a crash fails the trial; a kill (by a user, the OOM
 // killer or a scheduler) leaves it interrupted, so re-running the sweep resumes it from its checkpoint.
-void record_unfinished(store::ResultsDb& db, const TrialProcess& p) {
-  auto run = db.run(p.run_id());
+void record_unfinished(store::ResultsStore& store, const TrialProcess& p) {
+  auto run = store.run(p.run_id());
   if (!run || run->status != "running") return;  // the trial recorded its own end
   int s = p.exit_status();
   bool killed = s == -SIGKILL || s == -SIGTERM || s == -SIGINT || s == 128 + SIGTERM || s == 128 + SIGINT;
-  db.finish_run(p.run_id(), killed ? "interrupted" : "failed", "trial process " + describe_exit(s), p.stderr_tail());
+  if (killed) store.interrupt(p.run_id(), "trial process " + describe_exit(s), p.stderr_tail());
+  else store.fail(p.run_id(), "trial process " + describe_exit(s), p.stderr_tail());
 }
 
 }  // namespace
 
-WorkerSummary run_worker(const WorkerOptions& o) {
-  store::ResultsDb db(o.db_path);
-  TrialQueue queue(db);
+WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
   std::string program = boost::dll::program_location().string();
-  train::InterruptGuard interrupt;
+  InterruptGuard interrupt;
   WorkerSummary summary;
   std::vector<std::unique_ptr<TrialProcess>> running;
   std::set<std::int64_t> attempted;  // a trial that failed or was stopped is not retried by the same worker
   bool forwarded = false;
   if (o.retry_failed) {
-    int n = queue.requeue_failed(o.sweep_id, o.shard);
+    int n = store.requeue_failed(o.sweep_id, o.shard);
     if (n) log::info("retrying {} failed trial{}", n, n == 1 ? "" : "s");
   }
   // Trials running side by side share the cores instead of each taking all of them (runtime.threads: 0).
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   setenv("REMIX_DEFAULT_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.jobs))).c_str(), 1);
   for (;;) {
-    int sig = train::InterruptGuard::pending();
+    int sig = InterruptGuard::pending();
     if (sig && !forwarded) {  // stop claiming; let the running trials checkpoint and end
       summary.signal = sig;
       for (auto& p : running) p->signal(SIGTERM);
       forwarded = true;
     }
     while (!sig && static_cast<int>(running.size()) < o.jobs) {
-      auto trial = queue.claim(o.sweep_id, o.shard, o.stale_seconds, attempted);
+      auto trial = store.claim({o.sweep_id, o.shard, o.stale_seconds, attempted, trial_process_alive});
       if (!trial) break;
       attempted.insert(trial->run_id);
       log::info("trial {} ({}), attempt {}", trial->name, trial->run_key.substr(0, 12), trial->attempt);
-      std::vector<std::string> args = {"trial", "--db", o.db_path, "--run-id", std::to_string(trial->run_id)};
+      std::vector<std::string> args = {"trial", "--db", store.location(), "--run-id", std::to_string(trial->run_id)};
       args.insert(args.end(), o.trial_args.begin(), o.trial_args.end());
       running.push_back(std::make_unique<TrialProcess>(program, args, o.jobs > 1 ? trial->name : "", trial->run_id));
     }
@@ -71,8 +86,8 @@ WorkerSummary run_worker(const WorkerOptions& o) {
         ++it;
         continue;
       }
-      record_unfinished(db, **it);
-      auto run = db.run((*it)->run_id());
+      record_unfinished(store, **it);
+      auto run = store.run((*it)->run_id());
       std::string status = run ? run->status : "?";
       if (status == "completed") ++summary.completed;
       else if (status == "interrupted") ++summary.interrupted;

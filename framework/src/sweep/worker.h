@@ -1,5 +1,5 @@
-// A sweep worker: claims trials of one sweep from the results database and runs each in its own child
-// process, up to `jobs` at a time, until none is left. `remix run` is a worker on the sweep it just
+// A sweep worker: claims trials of one sweep from the results store and runs each in its own child process
+// (`remix trial`), up to `jobs` at a time, until none is left. `remix run` is a worker on the sweep it just
 // registered; `remix worker` (and each task of a Slurm array) is one on a sweep registered earlier.
 #pragma once
 
@@ -7,14 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "sweep/trial_queue.h"
+#include "store/results_store.h"
 
 namespace remix::sweep {
 
 struct WorkerOptions {
-  std::string db_path;
   std::int64_t sweep_id = 0;
-  Shard shard;
+  store::Shard shard;
   int jobs = 1;
   double stale_seconds = 120;
   bool retry_failed = false;
@@ -27,6 +26,7 @@ struct WorkerSummary {
   int last_exit_code = 0;  // of the last trial that did not complete (0 if all did)
 };
 
-WorkerSummary run_worker(const WorkerOptions& options);
+// Works on `store`'s sweep; each trial process opens the store's location itself.
+WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& options);
 
 }  // namespace remix::sweep

@@ -1,4 +1,4 @@
-// The policy-gradient router loss of DESIGN §4. The trainer replicates a batch M times along the batch
+// The policy-gradient router loss of docs/architecture.md §4. The trainer replicates a batch M times along the batch
 // dimension (row m·B + b is sequence b under routing sample m), gets per-sequence losses L[m,b] and the log
 // probability of each sampled routing log Q[m,b] (summed over valid tokens and sites), and backpropagates
 // `lora_loss + router_loss`, where

@@ -8,7 +8,7 @@
 
 #include "remix/errors.h"
 #include "train/data_stream.h"
-#include "train/interrupt.h"
+#include "common/interrupt.h"
 #include "train/lr_schedule.h"
 
 namespace remix::train {

@@ -24,7 +24,7 @@ struct PretrainOptions {
 using PretrainLog = std::function<void(std::int64_t, double, double)>;
 
 // Throws DataError when the documents hold fewer tokens than one window, std::runtime_error on a NaN loss.
-// Polls train::InterruptGuard between steps and throws train::Interrupted when a signal arrived.
+// Polls InterruptGuard between steps and throws Interrupted when a signal arrived.
 void pretrain(model::Transformer& model, const model::Tokenizer& tokenizer, const std::vector<std::string>& documents,
               const PretrainOptions& options, const PretrainLog& log);
 

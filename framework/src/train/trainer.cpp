@@ -11,14 +11,15 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "remix/errors.h"
-#include "train/interrupt.h"
+#include "common/interrupt.h"
 #include "train/lr_schedule.h"
 #include "train/progress.h"
 #include "train/sequence_batch.h"
 
 namespace remix::train {
 
-TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg, bool policy_gradient) {
+TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
+  const bool policy_gradient = cfg.plugin("router").router_traits.policy_gradient;
   TrainerOptions o;
   o.steps = cfg.get_int("train.steps");
   o.batch_size = cfg.get_int("train.batch_size");
@@ -45,7 +46,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg, bool poli
   return o;
 }
 
-Trainer::Trainer(TrainerOptions options, TrialModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
+Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
                  TrialCheckpoints& checkpoints)
     : o_(std::move(options)),
       m_(model),
@@ -111,7 +112,7 @@ EvalMetrics Trainer::run() {
   return final_;
 }
 
-StepLosses forward_backward(TrialModel& m, const SequenceBatch& base_batch, std::int64_t samples,
+StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, std::int64_t samples,
                             Estimator estimator, adapter::RoutingTrace& trace) {
   auto batch = samples > 1 ? base_batch.repeat(samples) : base_batch;  // one forward, one backward, never a loop
   m.model->train();

@@ -1,5 +1,5 @@
-// The finetuning loop of one trial (DESIGN §1, §4). Each step: take the step's batch, replicate it M times
-// for a policy-gradient router, forward with training-mode routing while the trace records every decision,
+// The finetuning loop of one trial (docs/architecture.md §1, §4). Each step: take the step's batch, replicate it M
+// times for a policy-gradient router, forward with training-mode routing while the trace records every decision,
 // LoRA loss = mean answer cross-entropy, plus the RLOO (or REINFORCE) router loss and the routers' aux
 // losses, backward, clip, AdamW with the adapter and router learning rates on the warmup + decay schedule.
 // Metrics and routing diagnostics go to the recorder every log step, evaluation runs every eval step and at
@@ -19,7 +19,7 @@
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
 #include "train/trial_checkpoint.h"
-#include "train/trial_model.h"
+#include "train/adapted_model.h"
 
 namespace remix::train {
 
@@ -31,19 +31,19 @@ struct TrainerOptions {
   std::uint64_t seed = 0;
   EvalOptions eval;
 
-  // From the `train.*`, `eval.*` and `seed` keys; ConfigError naming train.samples when a policy-gradient
-  // router gets too few samples for its estimator.
-  static TrainerOptions from(const config::ResolvedConfig& cfg, bool policy_gradient);
+  // From the `train.*`, `eval.*` and `seed` keys and the router plugin's traits; ConfigError naming
+  // train.samples when a policy-gradient router gets too few samples for its estimator.
+  static TrainerOptions from(const config::ResolvedConfig& cfg);
 };
 
-// The losses of one training forward/backward (DESIGN §4): the batch replicated `samples` times when the
+// The losses of one training forward/backward (docs/architecture.md §4): the batch replicated `samples` times when the
 // routers are trained by policy gradient, LoRA loss = mean answer cross-entropy over all rows, plus the
 // router loss and the routers' aux losses; gradients are left in the parameters.
 struct StepLosses {
   double loss = 0, router_loss = 0, aux_loss = 0, advantage_variance = 0;
   std::int64_t tokens = 0;  // real tokens processed (replicas included)
 };
-StepLosses forward_backward(TrialModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
+StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
                             adapter::RoutingTrace& trace);
 
 // A loss that is NaN or infinite: the trial stops and is marked failed with the step.
@@ -53,7 +53,7 @@ struct NonFiniteLoss : std::runtime_error {
 
 class Trainer {
  public:
-  Trainer(TrainerOptions options, TrialModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
+  Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
           TrialCheckpoints& checkpoints);
   // Trains to the last step (resuming from the newest checkpoint) and returns the final metrics.
   EvalMetrics run();
@@ -69,7 +69,7 @@ class Trainer {
   void save_checkpoint(std::int64_t completed);
 
   TrainerOptions o_;
-  TrialModel& m_;
+  AdaptedModel& m_;
   const TaskSet& tasks_;
   store::MetricsRecorder& recorder_;
   TrialCheckpoints& checkpoints_;

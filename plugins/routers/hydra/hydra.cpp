@@ -1,5 +1,5 @@
-// The HydraLoRA-style router (DESIGN §4): one shared A and n B heads per adapted projection (expert layout
-// shared_a), a router per projection on that projection's input (router scope module), and a dense softmax
+// The HydraLoRA-style router (docs/architecture.md §4): one shared A and n B heads per adapted projection (expert
+// layout shared_a), a router per projection on that projection's input (router scope module), and a dense softmax
 // over all heads: every head runs, weighted q_i · lora_alpha/r (top_k is not used). The router is a Linear
 // without bias initialised like a PEFT / torch Linear (Kaiming-uniform, a = √5); no auxiliary loss.
 #include <remix/plugin.h>
@@ -17,8 +17,8 @@ class HydraRouter : public remix::Router {
     torch::nn::init::kaiming_uniform_(weight_, std::sqrt(5.0));
   }
 
-  std::optional<remix::ExpertLayout> required_layout() const override { return remix::ExpertLayout::SharedA; }
-  std::optional<remix::RouterScope> required_scope() const override { return remix::RouterScope::Module; }
+  static constexpr remix::RouterTraits traits =
+      remix::RouterTraits().layout(remix::ExpertLayout::SharedA).scope(remix::RouterScope::Module);
 
   remix::RouteOutput route(const remix::RouteInput& in) override {
     const auto B = in.x.size(0), T = in.x.size(1);

@@ -1,5 +1,6 @@
-// The single-LoRA baseline (DESIGN §4): one expert, no routing; every token gets weight lora_alpha/r. It needs
-// adapter.num_experts = 1 and adapter.top_k = 1 and refuses anything else. The two fair baselines are set by
+// The single-LoRA baseline (docs/architecture.md §4): one expert, no routing; every token gets weight
+// lora_alpha/r. Its traits say it routes at most one expert, so the host refuses adapter.num_experts > 1 before
+// it builds anything; the constructor checks again for hosts that build it directly. The two fair baselines are set by
 // the rank: adapter.r = k·r of the mixture it is compared with (equal activated parameters) or n·r (equal
 // trainable parameters).
 #include <remix/plugin.h>
@@ -11,6 +12,8 @@ namespace {
 
 class LoraRouter : public remix::Router {
  public:
+  static constexpr remix::RouterTraits traits = remix::RouterTraits().at_most_experts(1);
+
   LoraRouter(const remix::Params&, const remix::RouterContext& c) : scale_(c.lora_alpha / static_cast<double>(c.rank)) {
     if (c.num_experts != 1 || c.top_k != 1)
       throw remix::ConfigError(

@@ -1,5 +1,5 @@
-// The ReMix router (reinforcement routing, arXiv 2603.10160; DESIGN §4). Logits z = P·x (P: n×D, no bias) on
-// the detached site input, q = softmax(z). Training draws k distinct experts by Gumbel-top-k (sampling without
+// The ReMix router (reinforcement routing, arXiv 2603.10160; docs/architecture.md §4). Logits z = P·x (P: n×D, no bias)
+// on the detached site input, q = softmax(z). Training draws k distinct experts by Gumbel-top-k (sampling without
 // replacement from q) and reports log Q of the ordered draw, summed over the sequence's valid tokens, for the
 // host's RLOO estimator: the router learns only through log Q, never through the weights. Every chosen expert
 // gets the same constant weight ω, so the applied weights cannot collapse (their ESS is exactly k). Eval routes
@@ -52,7 +52,7 @@ class ReMixRouter : public remix::Router {
     }
   }
 
-  bool needs_policy_gradient() const override { return true; }
+  static constexpr remix::RouterTraits traits = remix::RouterTraits().trained_by_policy_gradient();
 
   remix::RouteOutput route(const remix::RouteInput& in) override {
     const auto B = in.x.size(0), T = in.x.size(1);

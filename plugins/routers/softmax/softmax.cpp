@@ -1,6 +1,6 @@
-// The softmax top-k router (MixLoRA-style; DESIGN §4): per-token logits Linear(D, n) without bias, initialised
-// N(0, router_init_range); q = softmax over all n; keep the top k (ties to the lower index), renormalise them
-// to sum 1 and scale each by lora_alpha/r. In training, optional jitter multiplies the router input by
+// The softmax top-k router (MixLoRA-style; docs/architecture.md §4): per-token logits Linear(D, n) without bias,
+// initialised N(0, router_init_range); q = softmax over all n; keep the top k (ties to the lower index), renormalise
+// them to sum 1 and scale each by lora_alpha/r. In training, optional jitter multiplies the router input by
 // U(1 − jitter_noise, 1 + jitter_noise), and the load-balancing loss coef · n · Σ_i f_i P_i is returned
 // (f_i: share of valid tokens whose top-k holds i; P_i: mean q_i over valid tokens; minimum coef · k).
 #include <remix/plugin.h>

@@ -17,7 +17,7 @@ namespace remix::adapter {
 namespace {
 
 using model::Projection;
-using test::router_factory;
+using test::router_source;
 using test::tiny_model;
 
 const std::vector<Projection> kAll(model::kAllProjections.begin(), model::kAllProjections.end());
@@ -34,7 +34,7 @@ TEST(MixtureOfLoras, FreshAdapterLeavesLogitsUnchangedAndBaseGetsNoGradient) {
     auto model = tiny_model(1);
     auto tokens = torch::randint(0, 256, {3, 12});
     auto before = model->forward(tokens);
-    auto mixture = attach_mixture(model, options_for(router), router_factory(router));
+    auto mixture = attach_mixture(model, options_for(router), router_source(router));
     model::RoutingContext ctx;
     ctx.training = true;
     auto logits = model->forward(tokens, ctx);
@@ -59,7 +59,7 @@ std::vector<std::string> site_names(const AttachedMixture& m) {
 TEST(MixtureOfLoras, SitesSitWhereTheScopeSays) {
   auto model = tiny_model(1);
   auto block = attach_mixture(model, options_for("softmax").targets({Projection::Q, Projection::Up, Projection::Down}),
-                              router_factory("softmax"));
+                              router_source("softmax"));
   EXPECT_EQ(site_names(block),
             (std::vector<std::string>{"layers.0.attn", "layers.0.ffn", "layers.1.attn", "layers.1.ffn"}));
   EXPECT_EQ(block.modules.size(), 6u);
@@ -67,7 +67,7 @@ TEST(MixtureOfLoras, SitesSitWhereTheScopeSays) {
 
   auto model2 = tiny_model(1);
   auto module =
-      attach_mixture(model2, options_for("hydra").targets({Projection::O, Projection::Down}), router_factory("hydra"));
+      attach_mixture(model2, options_for("hydra").targets({Projection::O, Projection::Down}), router_source("hydra"));
   EXPECT_EQ(site_names(module),
             (std::vector<std::string>{"layers.0.o", "layers.0.down", "layers.1.o", "layers.1.down"}));
   EXPECT_EQ(module.sites[1]->context().input_dim, 48);         // down reads the FFN hidden state
@@ -78,7 +78,7 @@ TEST(MixtureOfLoras, SitesSitWhereTheScopeSays) {
 TEST(MixtureOfLoras, ParameterGroupsAreDisjointAndCoverEverythingTrainable) {
   auto model = tiny_model(1);
   const auto base = model->parameters().size();
-  auto mixture = attach_mixture(model, options_for("remix"), router_factory("remix"));
+  auto mixture = attach_mixture(model, options_for("remix"), router_source("remix"));
   auto adapters = mixture.adapter_parameters();
   auto routers = mixture.router_parameters();
   EXPECT_EQ(adapters.size(), 2u * 7 * 2);  // A and B of 7 projections in 2 layers
@@ -89,13 +89,13 @@ TEST(MixtureOfLoras, ParameterGroupsAreDisjointAndCoverEverythingTrainable) {
   EXPECT_EQ(trainable, adapters.size() + routers.size());
   EXPECT_TRUE(mixture.needs_policy_gradient);
   auto other = tiny_model(1);
-  EXPECT_FALSE(attach_mixture(other, options_for("softmax"), router_factory("softmax")).needs_policy_gradient);
+  EXPECT_FALSE(attach_mixture(other, options_for("softmax"), router_source("softmax")).needs_policy_gradient);
 }
 
 TEST(MixtureOfLoras, BadSettingsNameTheirKey) {
   auto model = tiny_model(1);
   auto attach = [&](MixtureOptions o, const std::string& router) {
-    return test::error_message<UserError>([&] { attach_mixture(model, o, router_factory(router)); });
+    return test::error_message<UserError>([&] { attach_mixture(model, o, router_source(router)); });
   };
   EXPECT_NE(attach(options_for("softmax").top_k(9), "softmax")
                 .find("adapter.top_k: must be between 1 and adapter.num_experts=8, got 9"),
@@ -112,15 +112,18 @@ TEST(MixtureOfLoras, BadSettingsNameTheirKey) {
   EXPECT_NE(attach(options_for("hydra").layout(ExpertLayout::Independent), "hydra")
                 .find("adapter.layout: is independent, but router plugin 'hydra' needs shared_a"),
             std::string::npos);
+  // The lora router's traits say it routes one expert: refused from the descriptor, before any router is built.
   auto lora = attach(options_for("softmax").router_name("lora"), "lora");
-  EXPECT_NE(lora.find("router plugin 'lora'"), std::string::npos) << lora;
-  EXPECT_NE(lora.find("adapter.num_experts: the lora router is a single LoRA"), std::string::npos) << lora;
+  EXPECT_NE(lora.find("adapter.num_experts: router plugin 'lora' routes at most 1 expert per site, got 8"),
+            std::string::npos)
+      << lora;
+  EXPECT_NE(lora.find("set adapter.num_experts and adapter.top_k to 1"), std::string::npos) << lora;
   for (const auto& p : model->base_parameters()) EXPECT_TRUE(p.requires_grad());  // a refused attach changes nothing
 }
 
 TEST(MixtureOfLoras, TraceSumsLogQAndAuxLossOverSites) {
   auto model = tiny_model(1);
-  attach_mixture(model, options_for("remix").targets({Projection::Gate, Projection::Q}), router_factory("remix"));
+  attach_mixture(model, options_for("remix").targets({Projection::Gate, Projection::Q}), router_source("remix"));
   auto tokens = torch::randint(0, 256, {3, 10});
   auto valid = torch::ones({3, 10}, torch::kBool);
   valid[2].narrow(0, 6, 4).fill_(false);
@@ -145,7 +148,7 @@ TEST(MixtureOfLoras, TraceSumsLogQAndAuxLossOverSites) {
   EXPECT_DOUBLE_EQ(value("routing/decisions_per_sequence"), 104.0 / 3.0);
 
   auto softmax_model = tiny_model(1);
-  attach_mixture(softmax_model, options_for("softmax"), router_factory("softmax"));
+  attach_mixture(softmax_model, options_for("softmax"), router_source("softmax"));
   RoutingTrace softmax_trace;
   model::RoutingContext softmax_ctx{valid, {}, true, &softmax_trace};
   softmax_model->forward(tokens, softmax_ctx);
@@ -158,7 +161,7 @@ TEST(MixtureOfLoras, TraceSumsLogQAndAuxLossOverSites) {
 TEST(MixtureOfLoras, SequenceGranularityNeverLooksAtAnswerTokens) {
   auto model = tiny_model(2);
   attach_mixture(model, options_for("remix").targets({Projection::V, Projection::Up}),
-                 router_factory("remix", {{"granularity", std::string("sequence")}}));
+                 router_source("remix", {{"granularity", std::string("sequence")}}));
   auto prompt_mask = torch::zeros({2, 14}, torch::kBool);
   prompt_mask.narrow(1, 0, 8).fill_(true);
   auto tokens = torch::randint(0, 256, {2, 14});
@@ -193,7 +196,7 @@ TEST(MixtureOfLoras, GenerationWithAMixtureEqualsRecomputation) {
   for (const std::string granularity : {"token", "sequence"}) {
     auto model = tiny_model(3);
     auto mixture = attach_mixture(model, options_for("remix"),
-                                  router_factory("remix", {{"granularity", granularity}, {"router_init_range", 1.0}}));
+                                  router_source("remix", {{"granularity", granularity}, {"router_init_range", 1.0}}));
     test::randomize_adapters(mixture);
     model->eval();
     std::vector<std::int64_t> ids{12, 240, 7, 7, 91};
@@ -232,7 +235,7 @@ TEST(MixtureOfLoras, RouterFailuresNameThePluginAndSite) {
   auto run = [](RouterFactory factory) {
     return test::error_message<UserError>([&] {
       auto model = tiny_model(1);
-      attach_mixture(model, options_for("x").router_name("my_router"), factory);
+      attach_mixture(model, options_for("x"), {"my_router", RouterTraits(), factory});
       model->forward(torch::zeros({1, 3}, torch::kLong));
     });
   };

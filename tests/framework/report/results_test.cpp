@@ -9,7 +9,7 @@
 #include "report/results.h"
 #include "store/query.h"
 #include "store/recorder.h"
-#include "store/results_db.h"
+#include "store/results_store.h"
 #include "support/test_env.h"
 
 namespace remix::report {
@@ -18,9 +18,7 @@ namespace {
 // Two routers × three seeds; softmax seed 2 failed; remix seed 2 is still pending.
 std::string make_db(const test::TempDir& dir) {
   std::string path = dir.file("r.db");
-  store::ResultsDb db(path);
-  auto exp = db.ensure_experiment("cmp");
-  db.db().exec("INSERT INTO sweeps (experiment_id, name, spec, created_at) VALUES (1, 'cmp', '{}', 0)");
+  auto db = store::open_store(path, store::Access::Create);
   struct T {
     const char* router;
     int seed;
@@ -30,21 +28,28 @@ std::string make_db(const test::TempDir& dir) {
   std::vector<T> trials = {{"softmax", 0, "completed", 0.20, 1.5}, {"softmax", 1, "completed", 0.30, 1.3},
                            {"softmax", 2, "failed", 0, 0},         {"remix", 0, "completed", 0.40, 1.1},
                            {"remix", 1, "completed", 0.50, 1.4},   {"remix", 2, "pending", 0, 0}};
-  int position = 0;
+  std::vector<store::PendingRun> pending;
   for (const auto& t : trials) {
     std::string key = std::string(t.router) + std::to_string(t.seed);
-    auto [id, created] = db.ensure_run(exp, key, key, "trial", "{}");
-    db.record_params(id, {{"router.plugin", std::string("\"") + t.router + "\""},
-                          {"seed", std::to_string(t.seed)},
-                          {"experiment.db", "\"" + path + "\""}});
-    db.db().exec("INSERT INTO sweep_runs VALUES (1, " + std::to_string(id) + ", " + std::to_string(position++) + ")");
+    pending.push_back({key, key, "trial", "{}", {{"router.plugin", std::string("\"") + t.router + "\""},
+                                                 {"seed", std::to_string(t.seed)},
+                                                 {"experiment.db", "\"" + path + "\""}}});
+  }
+  auto sweep = db->register_sweep(db->ensure_experiment("cmp"), "cmp", "{}", pending);
+  auto runs = db->sweep_trials(sweep);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = trials[i];
+    auto id = runs[i].run_id;
     if (std::string(t.status) == "completed") {
-      store::MetricsRecorder rec(db.db(), id);
+      store::MetricsRecorder rec(*db, id);
       rec.log("final/math/exact_match", 100, t.acc);
       rec.log("final/train/loss", 100, t.loss);
       rec.log("train/loss", 100, t.loss);
     }
-    if (std::string(t.status) != "pending") db.finish_run(id, t.status);
+    if (std::string(t.status) == "pending") continue;
+    db->begin_attempt(id);
+    if (std::string(t.status) == "completed") db->complete(id);
+    else db->fail(id, "it failed");
   }
   return path;
 }

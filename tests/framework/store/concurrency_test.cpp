@@ -6,7 +6,7 @@
 #include <csignal>
 
 #include "store/query.h"
-#include "store/results_db.h"
+#include "store/results_store.h"
 #include "support/test_env.h"
 
 namespace remix::store {
@@ -53,8 +53,8 @@ TEST(StoreConcurrency, KilledWriterLeavesEveryCommittedRow) {
   auto check = query_readonly(path, "PRAGMA integrity_check");
   EXPECT_EQ(std::get<std::string>(check.rows.at(0).at(0)), "ok");
   EXPECT_GE(count_rows(path, "r.run_key = 'victim'"), committed);
-  ResultsDb reopened(path);  // and it is writable again
-  auto run = reopened.find_run("victim");
+  auto reopened = open_store(path, Access::ReadWrite);  // and it is writable again
+  auto run = reopened->find_run("victim");
   ASSERT_TRUE(run);
   EXPECT_EQ(run->status, "running");  // nobody marked it; the sweep runner's heartbeat check will
 }

@@ -4,7 +4,7 @@
 
 #include "remix/errors.h"
 #include "store/query.h"
-#include "store/results_db.h"
+#include "store/results_store.h"
 #include "support/test_env.h"
 
 namespace remix::store {
@@ -14,8 +14,8 @@ TEST(Query, ReadsColumnsAndRows) {
   test::TempDir dir;
   std::string path = dir.file("r.db");
   {
-    ResultsDb db(path);
-    db.ensure_run(db.ensure_experiment("e"), "k", "name", "trial", "{}");
+    auto db = open_store(path, Access::Create);
+    db->register_run(db->ensure_experiment("e"), {"k", "name", "trial", "{}", {}});
   }
   auto r = query_readonly(path, "SELECT name, status, attempt FROM runs");
   EXPECT_EQ(r.columns, (std::vector<std::string>{"name", "status", "attempt"}));
@@ -28,8 +28,8 @@ TEST(Query, RefusesEveryWritingStatement) {
   test::TempDir dir;
   std::string path = dir.file("r.db");
   {
-    ResultsDb db(path);
-    db.ensure_run(db.ensure_experiment("e"), "k", "name", "trial", "{}");
+    auto db = open_store(path, Access::Create);
+    db->register_run(db->ensure_experiment("e"), {"k", "name", "trial", "{}", {}});
   }
   for (const char* sql : {"DELETE FROM runs", "UPDATE runs SET status = 'failed'", "INSERT INTO experiments "
                           "(name, created_at) VALUES ('x', 0)", "DROP TABLE metrics", "CREATE TABLE t (x)",
@@ -48,7 +48,7 @@ TEST(Query, RefusesEveryWritingStatement) {
 
 TEST(Query, ReportsSqlErrorsAndMissingDatabase) {
   test::TempDir dir;
-  { ResultsDb db(dir.file("r.db")); }
+  open_store(dir.file("r.db"), Access::Create);
   EXPECT_THROW(query_readonly(dir.file("r.db"), "SELEC 1"), StoreError);
   EXPECT_THROW(query_readonly(dir.file("absent.db"), "SELECT 1"), StoreError);
   EXPECT_FALSE(std::filesystem::exists(dir.file("absent.db")));  // a read never creates a database

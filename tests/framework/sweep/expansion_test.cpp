@@ -69,10 +69,42 @@ TEST(SweepExpansion, NoSweepIsOneTrialNamedAfterTheExperiment) {
   auto plan = expand_sweep(dir.write("one.yaml", kBase), {});
   ASSERT_EQ(plan.trials.size(), 1u);
   EXPECT_EQ(plan.trials[0].name, "sw");
-  plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4"});
-  EXPECT_EQ(plan.trials[0].name, "sw seed=4");
+  // A trial's name lists what varies across its sweep, not every override: one trial is its experiment.
+  plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4", "train.lr=0.01", "train.steps=7", "model.dim=64"});
+  EXPECT_EQ(plan.trials[0].name, "sw");
+  EXPECT_EQ(plan.name, "sw seed=4 train.lr=0.01 train.steps=7 model.dim=64");  // the sweep still tells them apart
+  plan = expand_sweep(dir.write("one.yaml", kBase), {"seed=4", "train.lr=0.01,0.02"});
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"train.lr=0.01", "train.lr=0.02"}));
   plan = expand_sweep(dir.write("named.yaml", kBase + "sweep: {name: mine}\n"), {"seed=4"});
   EXPECT_EQ(plan.name, "mine");
+}
+
+// A command-line value for a key the file's sweep sets would be replaced by the sweep's value in every trial.
+TEST(SweepExpansion, ACommandLineOverrideTheSweepWouldReplaceIsRefusedNamingBoth) {
+  test::TempDir dir;
+  std::string sweep = "sweep:\n  parameters:\n    variant:\n      - {name: a, router.offset: 1}\n"
+                      "      - {name: b, router.mode: fixed}\n    train.lr: [0.001, 0.002]\n  seeds: [0, 1]\n";
+  struct Case {
+    std::vector<std::string> cli;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{"router.offset=5"}, "router.offset=5: the command line sets router.offset, but sweep.parameters.variant "
+                            "(bad.yaml:7:34) also sets router.offset in every trial"},
+      {{"router={plugin: test_router}"}, "sweep.parameters.variant"},  // a whole block holding a swept key
+      {{"train.lr=0.1,0.2"}, "the command line sets train.lr, but sweep.parameters.train.lr"},
+      {{"seed=3"}, "seed=3: the command line sets seed, but sweep.seeds (bad.yaml:10:10)"},
+  };
+  for (const auto& c : cases) {
+    std::string msg = error_of(dir, kBase + sweep, c.cli);
+    EXPECT_NE(msg.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << msg;
+    EXPECT_NE(msg.find("remove the override"), std::string::npos) << msg;
+  }
+  EXPECT_NE(error_of(dir, kBase + sweep, {"seed=3"}).find("set sweep.seeds=[...] instead"), std::string::npos);
+  // What the sweep does not set, and the sweep itself, can be overridden.
+  EXPECT_EQ(error_of(dir, kBase + sweep, {"train.steps=5"}).find("command line sets"), std::string::npos);
+  auto plan = expand_sweep(dir.write("ok.yaml", kBase + sweep), {"sweep.seeds=[3]", "~sweep.parameters", "train.lr=0.1"});
+  EXPECT_EQ(names(plan), std::vector<std::string>{"seed=3"});
 }
 
 TEST(SweepExpansion, RandomDrawsAreReproducibleAndInRange) {

@@ -38,7 +38,7 @@ bool all_zero(const std::vector<torch::Tensor>& grads) {
 
 TEST(GradientPaths, RouterLearnsOnlyFromRouterLossAndLorasOnlyFromLoraLoss) {
   auto m = test::tiny_model(3);
-  auto mixture = adapter::attach_mixture(m, options(), test::router_factory("remix"));
+  auto mixture = adapter::attach_mixture(m, options(), test::router_source("remix"));
   test::randomize_adapters(mixture);
   ASSERT_TRUE(mixture.needs_policy_gradient);
   torch::manual_seed(5);
@@ -78,7 +78,7 @@ class ReplayRouter : public Router {
 TEST(GradientPaths, LoraGradientIsTheMeanOverSelections) {
   const std::int64_t B = tiny_batch().rows();
   auto m = test::tiny_model(3);
-  auto mixture = adapter::attach_mixture(m, options(), test::router_factory("remix"));
+  auto mixture = adapter::attach_mixture(m, options(), test::router_source("remix"));
   test::randomize_adapters(mixture);
   torch::manual_seed(9);
   adapter::RoutingTrace trace;
@@ -93,9 +93,9 @@ TEST(GradientPaths, LoraGradientIsTheMeanOverSelections) {
   std::vector<torch::Tensor> mean(lora.size());
   for (std::int64_t s = 0; s < kM; ++s) {
     auto replay = test::tiny_model(3);
-    auto replay_mixture = adapter::attach_mixture(replay, options(), [&](const RouterContext& c) {
+    auto replay_mixture = adapter::attach_mixture(replay, options(), {"replay", RouterTraits(), [&](const RouterContext& c) {
       return std::make_shared<ReplayRouter>(drawn.at(c.site).narrow(0, s * B, B).contiguous(), omega);
-    });
+    }});
     {
       torch::NoGradGuard g;
       auto params = m->named_parameters();

@@ -75,10 +75,11 @@ TEST(SoftmaxRouter, JitterActsOnlyInTraining) {
 }
 
 TEST(HydraRouter, NeedsSharedAExpertsAndOneRouterPerModule) {
+  const auto traits = test::router_plugin("hydra")->router_traits();  // from the descriptor: no router built
+  EXPECT_EQ(traits.required_layout(), ExpertLayout::SharedA);
+  EXPECT_EQ(traits.required_scope(), RouterScope::Module);
+  EXPECT_FALSE(traits.policy_gradient);
   auto router = make("hydra", {}, 4, 2, 8);
-  EXPECT_EQ(router->required_layout(), ExpertLayout::SharedA);
-  EXPECT_EQ(router->required_scope(), RouterScope::Module);
-  EXPECT_FALSE(router->needs_policy_gradient());
   // Kaiming-uniform init (a = sqrt(5)): within +-1/sqrt(D).
   auto w = router->named_parameters()["weight"];
   EXPECT_LE(w.abs().max().item<double>(), 1.0 / std::sqrt(8.0));
@@ -86,7 +87,8 @@ TEST(HydraRouter, NeedsSharedAExpertsAndOneRouterPerModule) {
 }
 
 TEST(LoraRouter, RefusesMoreThanOneExpertNamingTheKey) {
-  try {
+  EXPECT_EQ(test::router_plugin("lora")->router_traits().max_experts, 1);  // the host refuses from the descriptor
+  try {  // and a host that builds it directly meets the constructor's check
     make("lora", {}, 8, 2, 8);
     FAIL() << "accepted 8 experts";
   } catch (const PluginError& e) {

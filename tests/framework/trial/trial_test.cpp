@@ -1,7 +1,9 @@
 // Whole trials through the `remix` binary with the real plugins and a tiny model: the loss falls, evaluation is
 // recorded, ReMix's applied-weight ESS is exactly k at every step; two runs with one seed are identical; a run
 // killed with SIGKILL at a random step, or stopped by SIGTERM, resumes to exactly the metrics of an
-// uninterrupted run; and the trainer's bad inputs exit 2 with a message naming the key or file.
+// uninterrupted run; the trainer's bad inputs exit 2 with a message naming the key or file; a trial builds
+// exactly one router per routing site and nothing else; a device this build cannot use is refused before
+// anything is recorded.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -210,6 +212,31 @@ TEST(Trial, ANewDatabaseNeverResumesFromAnotherDatabasesCheckpoints) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("resuming"), std::string::npos) << r.err;
   EXPECT_EQ(trial_metrics(dir.file("r.db")), first);  // trained from step 0 again: every metric is there
+}
+
+// Bugs this guards against: throwaway "probe" routers built to ask what a router is (one drew from the random
+// generator before the base model existed). A counting plugin logs every router it makes.
+TEST(Trial, MakesExactlyOneRouterPerRoutingSite) {
+  test::TempDir dir, cache;
+  std::string log = dir.file("routers.log");
+  auto r = remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
+                  "router.plugin=counting_router", "+router.log=" + log, "train.steps=2", "train.eval_every=0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_file(log), "layers.0.ffn\nlayers.1.ffn\n");  // 2 layers, gate/up/down share a site
+}
+
+TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
+  test::TempDir dir, cache;
+  auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=cuda"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("runtime.device: cuda asks for a GPU, but remix trains on the CPU only"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("r.db")));
+  if (torch::cuda::is_available()) return;  // then auto would mean the GPU, and is refused the same way
+  ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "runtime.device=auto", "train.steps=2"}).exit_code, 0);
+  EXPECT_EQ(std::get<std::string>(store::query_readonly(dir.file("r.db"), "SELECT value FROM tags WHERE key = "
+                                                                           "'runtime.device'").rows.at(0).at(0)),
+            "cpu");
 }
 
 }  // namespace

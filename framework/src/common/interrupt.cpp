@@ -1,9 +1,9 @@
 // Signal recording for graceful interruption (see interrupt.h).
-#include "train/interrupt.h"
+#include "common/interrupt.h"
 
 #include <csignal>
 
-namespace remix::train {
+namespace remix {
 
 namespace {
 
@@ -31,4 +31,4 @@ InterruptGuard::~InterruptGuard() {
 int InterruptGuard::pending() { return g_signal; }
 void InterruptGuard::clear() { g_signal = 0; }
 
-}  // namespace remix::train
+}  // namespace remix

@@ -1,5 +1,5 @@
 // The trial process (see trial_runner.h).
-#include "train/trial_runner.h"
+#include "trial/trial_runner.h"
 
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -8,20 +8,19 @@
 
 #include <fmt/format.h>
 
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "config/resolved_config.h"
-#include "plugin/library.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
+#include "store/heartbeat.h"
 #include "store/provenance.h"
-#include "store/results_db.h"
-#include "sweep/heartbeat.h"
-#include "train/interrupt.h"
+#include "store/results_store.h"
 #include "train/trainer.h"
-#include "train/trial.h"
+#include "trial/trial.h"
 
-namespace remix::train {
+namespace remix::trial {
 
 namespace {
 
@@ -46,39 +45,39 @@ int run_trial(const TrialRequest& request) {
   // If the worker that started us dies, end like an interrupted trial (checkpoint, `interrupted`).
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   InterruptGuard interrupt;
-  store::ResultsDb db(request.db_path);
-  auto run = db.run(request.run_id);
+  auto db = store::open_store(request.db_path, store::Access::ReadWrite);
+  auto run = db->run(request.run_id);
   if (!run) throw UserError(fmt::format("{}: no run with id {}", request.db_path, request.run_id));
-  db.attach_process(request.run_id);
+  db->attach(request.run_id);
   log::info("trial {}: starting (attempt {}, pid {})", run->name, run->attempt, getpid());
-  sweep::Heartbeat heartbeat(request.db_path, request.run_id, 5.0);
+  store::Heartbeat heartbeat(request.db_path, request.run_id, 5.0);
   try {
     auto cfg = config::resolve_json(nlohmann::json::parse(run->config),
                                     fmt::format("{} run {}", request.db_path, request.run_id),
                                     plugin::schema_lookup(request.plugin_paths));
     auto tags = store::provenance_tags();
     tags.merge(plugin_tags(cfg));
-    db.record_tags(request.run_id, tags);
-    TrialOutcome outcome = execute_trial(cfg, db, request.run_id);
-    db.finish_run(request.run_id, "completed");
+    db->record_tags(request.run_id, tags);
+    TrialOutcome outcome = execute_trial(cfg, *db, request.run_id);
+    db->complete(request.run_id);
     log::info("trial {} completed: {}", run->name, outcome.summary);
     return 0;
   } catch (const Interrupted& i) {
-    db.finish_run(request.run_id, "interrupted", fmt::format("interrupted by signal {} ({})", i.signal, strsignal(i.signal)));
+    db->interrupt(request.run_id, fmt::format("interrupted by signal {} ({})", i.signal, strsignal(i.signal)));
     return 128 + i.signal;
   } catch (const UserError& e) {
-    db.finish_run(request.run_id, "failed", e.what());
+    db->fail(request.run_id, e.what());
     log::warn("{}", e.what());
     return 2;
-  } catch (const NonFiniteLoss& e) {
-    db.finish_run(request.run_id, "failed", e.what());
+  } catch (const train::NonFiniteLoss& e) {
+    db->fail(request.run_id, e.what());
     log::warn("{}", e.what());
     return 1;
   } catch (const std::exception& e) {
-    db.finish_run(request.run_id, "failed", std::string("internal error: ") + e.what());
+    db->fail(request.run_id, std::string("internal error: ") + e.what());
     log::warn("internal error: {}", e.what());
     return 1;
   }
 }
 
-}  // namespace remix::train
+}  // namespace remix::trial

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-namespace remix::train {
+namespace remix::trial {
 
 struct TrialRequest {
-  std::string db_path;
+  std::string db_path;  // the results store's location
   std::int64_t run_id = 0;
   std::vector<std::string> plugin_paths;  // --plugin-path folders searched before the config's
 };
 
 int run_trial(const TrialRequest& request);
 
-}  // namespace remix::train
+}  // namespace remix::trial

@@ -1,27 +1,27 @@
-// Obtaining the base model: load, or pretrain once and cache (see base_model.h).
-#include "train/base_model.h"
+// The `pretrain` source: load the cached base, or pretrain it once under a file lock (see pretrained_base.h).
+#include "trial/pretrained_base.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 
 #include <fmt/format.h>
 
 #include "common/compute_threads.h"
+#include "common/interrupt.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "common/text.h"
-#include "model/base_model.h"
 #include "model/checkpoint.h"
 #include "remix/errors.h"
 #include "store/recorder.h"
-#include "train/interrupt.h"
 #include "train/pretrain.h"
 #include "train/progress.h"
 
-namespace remix::train {
+namespace remix::trial {
 
 namespace fs = std::filesystem;
 
@@ -44,32 +44,41 @@ class FileLock {
   int fd_;
 };
 
-void record_pretraining_run(store::ResultsDb& db, const config::ResolvedConfig& cfg, const std::string& key,
+// Runs `body` as the pretraining run of base `key`: registered, started, its metrics recorded, the cached
+// file recorded as an artifact, and its end (completed, interrupted, failed) recorded however it ends.
+void record_pretraining_run(store::ResultsStore& store, const config::ResolvedConfig& cfg, const std::string& key,
                             const nlohmann::json& identity, const std::function<void(store::MetricsRecorder&)>& body,
                             const std::string& file) {
-  auto experiment = db.ensure_experiment(cfg.get_string("experiment.name"));
-  auto [run_id, created] = db.ensure_run(experiment, "base-" + key, "base model " + key.substr(0, 12), "pretrain",
-                                         identity.dump());
-  db.start_run(run_id);
-  std::vector<std::pair<std::string, std::string>> params;
+  store::PendingRun pending{"base-" + key, "base model " + key.substr(0, 12), "pretrain", identity.dump(), {}};
   for (const auto& [k, v] : cfg.flatten())
-    if (text::starts_with(k, "model.") || text::starts_with(k, "base.")) params.emplace_back(k, v);
-  db.record_params(run_id, params);
+    if (text::starts_with(k, "model.") || text::starts_with(k, "base.")) pending.params.emplace_back(k, v);
+  auto run_id = store.register_run(store.ensure_experiment(cfg.get_string("experiment.name")), pending).first;
+  store.begin_attempt(run_id);
   try {
     {
-      store::MetricsRecorder recorder(db.db(), run_id);
+      store::MetricsRecorder recorder(store, run_id);
       body(recorder);
     }
-    db.add_artifact(run_id, "base_model", file, std::nullopt, sha256_file_hex(file),
-                    static_cast<std::int64_t>(fs::file_size(file)));
-    db.finish_run(run_id, "completed");
+    store.add_artifact(run_id, "base_model", file, std::nullopt, sha256_file_hex(file),
+                       static_cast<std::int64_t>(fs::file_size(file)));
+    store.complete(run_id);
   } catch (const Interrupted&) {
-    db.finish_run(run_id, "interrupted", "interrupted while pretraining");
+    store.interrupt(run_id, "interrupted while pretraining");
     throw;
   } catch (const std::exception& e) {
-    db.finish_run(run_id, "failed", e.what());
+    store.fail(run_id, e.what());
     throw;
   }
+}
+
+train::PretrainOptions pretrain_options(const config::ResolvedConfig& cfg) {
+  train::PretrainOptions p;
+  p.steps = cfg.get_int("base.pretrain.steps");
+  p.batch_size = cfg.get_int("base.pretrain.batch_size");
+  p.lr = cfg.get_float("base.pretrain.lr");
+  p.warmup_steps = cfg.get_int("base.pretrain.warmup_steps");
+  p.seed = static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed"));
+  return p;
 }
 
 }  // namespace
@@ -83,22 +92,12 @@ std::string pretrain_key(const config::ResolvedConfig& cfg, const model::Transfo
   return sha256_hex(id.dump());
 }
 
-BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& tasks, store::ResultsDb& db) {
+BaseModel obtain_pretrained_base(const BaseModelRequest& request) {
+  const auto& cfg = request.cfg;
   BaseModel base;
-  std::string source = cfg.get_string("base.source");
-  base.tags["base.source"] = source;
-  if (source != "pretrain") {
-    auto loaded = model::load_base_model(cfg);
-    base.model = loaded.model;
-    base.tokenizer = loaded.tokenizer;
-    base.tags["base.file"] = cfg.get_string("base.path");
-    base.tags["base.sha256"] = sha256_file_hex(cfg.get_string("base.path"));
-    return base;
-  }
-
   base.tokenizer = model::make_tokenizer(cfg);
   auto options = model::transformer_options_from(cfg, base.tokenizer->vocab_size());
-  auto documents = tasks.pretraining_documents();
+  auto documents = request.tasks.pretraining_documents();
   std::string key = pretrain_key(cfg, options, base.tokenizer->kind(), documents);
   fs::path dir = cfg.get_string("base.cache_dir");
   std::error_code ec;
@@ -108,20 +107,15 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
   auto expected = model::base_model_config(options, base.tokenizer->kind());
 
   FileLock lock(file + ".lock");  // one process pretrains; the others wait and then load its result
-  // The initial weights come from base.pretrain.seed alone, not from whatever the process drew before (the
-  // router probe of the trial that happens to pretrain): every trial asking for this base gets the same one.
+  // The initial weights come from base.pretrain.seed alone, not from whatever the process drew before: every
+  // trial asking for this base gets the same one.
   torch::manual_seed(static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed")));
   base.model = model::Transformer(options);
   if (fs::exists(file)) {
     log::info("base model: {} (cached)", file);
     model::load_checkpoint(file, *base.model, expected);
   } else {
-    PretrainOptions p;
-    p.steps = cfg.get_int("base.pretrain.steps");
-    p.batch_size = cfg.get_int("base.pretrain.batch_size");
-    p.lr = cfg.get_float("base.pretrain.lr");
-    p.warmup_steps = cfg.get_int("base.pretrain.warmup_steps");
-    p.seed = static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed"));
+    auto p = pretrain_options(cfg);
     // Trials waiting on this lock need the same base: pretraining takes every core unless runtime.threads says
     // otherwise, then hands back the share the trial was given.
     int trial_threads = compute_threads();
@@ -133,9 +127,9 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
     log::info("base model: pretraining on {} documents from the tasks ({} steps of {} sequences)", documents.size(),
               p.steps, p.batch_size);
     nlohmann::json identity = {{"model", model::to_json(options)}, {"pretrain", cfg.at("base.pretrain")}, {"key", key}};
-    record_pretraining_run(db, cfg, key, identity, [&](store::MetricsRecorder& rec) {
-      ProgressLine progress("pretraining base", p.steps, p.log_every);
-      pretrain(base.model, *base.tokenizer, documents, p, [&](std::int64_t step, double loss, double tps) {
+    record_pretraining_run(request.store, cfg, key, identity, [&](store::MetricsRecorder& rec) {
+      train::ProgressLine progress("pretraining base", p.steps, p.log_every);
+      train::pretrain(base.model, *base.tokenizer, documents, p, [&](std::int64_t step, double loss, double tps) {
         rec.log("pretrain/loss", step, loss);
         rec.log("pretrain/tokens_per_s", step, tps);
         progress.update(step, loss, tps);
@@ -145,12 +139,10 @@ BaseModel obtain_base_model(const config::ResolvedConfig& cfg, const TaskSet& ta
       fs::rename(tmp, file);  // complete files only: a crash mid-write leaves no cache entry
     }, file);
   }
-  base.model->freeze_base();
-  base.model->eval();
   base.tags["base.file"] = file;
   base.tags["base.sha256"] = sha256_file_hex(file);
   base.tags["base.key"] = key;
   return base;
 }
 
-}  // namespace remix::train
+}  // namespace remix::trial

@@ -1,0 +1,19 @@
+// Planning an experiment's trials (see plan_experiment.h).
+#include "cli/plan_experiment.h"
+
+#include "plugin/registry.h"
+#include "trial/runtime.h"
+
+namespace remix::cli {
+
+PlannedExperiment plan_experiment(const GlobalOptions& global, const std::string& file,
+                                  const std::vector<std::string>& overrides) {
+  PlannedExperiment p;
+  p.plan = sweep::expand_sweep(file, overrides);
+  p.trials = sweep::resolve_trials(p.plan, plugin::schema_lookup(global.plugin_paths));
+  for (const auto& t : p.trials) trial::resolve_device(t.config);
+  p.location = p.trials.front().config.get_string("experiment.db");
+  return p;
+}
+
+}  // namespace remix::cli

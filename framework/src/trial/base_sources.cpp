@@ -1,0 +1,101 @@
+// The table of base-model sources (see base_sources.h): `pretrain` (trial/pretrained_base.cpp), and the two
+// that load a file, `llama2c` and `checkpoint`.
+#include "trial/base_sources.h"
+
+#include <fmt/format.h>
+
+#include "common/sha256.h"
+#include "model/bpe_tokenizer.h"
+#include "model/checkpoint.h"
+#include "model/llama2c.h"
+#include "remix/errors.h"
+#include "trial/pretrained_base.h"
+
+namespace remix::trial {
+
+namespace {
+
+std::string required_path(const config::ResolvedConfig& cfg, const std::string& key, const std::string& what) {
+  auto path = cfg.get_string(key);
+  if (path.empty())
+    throw ConfigError(fmt::format("{}: base.source is {}, so {} must name {}", key, cfg.get_string("base.source"),
+                                  key, what));
+  return path;
+}
+
+// The file a loaded base came from, for provenance.
+BaseModel loaded(model::Transformer model, std::shared_ptr<model::Tokenizer> tokenizer, const std::string& file) {
+  BaseModel base{std::move(model), std::move(tokenizer), {}};
+  base.tags["base.file"] = file;
+  base.tags["base.sha256"] = sha256_file_hex(file);
+  return base;
+}
+
+// --- pretrain: the built-in model, trained on the tasks' text once and cached ---
+
+BaseModelShape pretrain_shape(const config::ResolvedConfig& cfg) {
+  return {model::make_tokenizer(cfg), cfg.get_int("model.max_seq_len")};
+}
+
+// --- llama2c: llama2.c's float32 export and its tokenizer.bin; the header decides the shape ---
+
+BaseModelShape llama2c_shape(const config::ResolvedConfig& cfg) {
+  auto path = required_path(cfg, "base.path", "the llama2.c checkpoint file");
+  auto tokenizer = required_path(cfg, "base.tokenizer", "its tokenizer.bin");
+  return {std::make_shared<model::BpeTokenizer>(model::BpeTokenizer::load(tokenizer)),
+          model::read_llama2c_header(path).max_seq_len()};
+}
+
+BaseModel llama2c_obtain(const BaseModelRequest& r) {
+  auto shape = llama2c_shape(r.cfg);
+  auto path = r.cfg.get_string("base.path");
+  auto model = model::load_llama2c(path);
+  model::check_vocabulary(*shape.tokenizer, model->options().vocab_size(), r.cfg.get_string("base.tokenizer"), path);
+  return loaded(model, shape.tokenizer, path);
+}
+
+// --- checkpoint: a remix checkpoint whose embedded model.* config must equal the trial's ---
+
+BaseModelShape checkpoint_shape(const config::ResolvedConfig& cfg) {
+  required_path(cfg, "base.path", "the checkpoint file");
+  return pretrain_shape(cfg);
+}
+
+BaseModel checkpoint_obtain(const BaseModelRequest& r) {
+  auto shape = checkpoint_shape(r.cfg);
+  auto path = r.cfg.get_string("base.path");
+  auto options = model::transformer_options_from(r.cfg, shape.tokenizer->vocab_size());
+  model::Transformer model(options);
+  model::load_checkpoint(path, *model, model::base_model_config(options, shape.tokenizer->kind()));
+  return loaded(model, shape.tokenizer, path);
+}
+
+const std::vector<BaseModelSource> kSources = {
+    {"pretrain", "the built-in model (model.*), pretrained on the tasks' text once and cached in base.cache_dir",
+     pretrain_shape, obtain_pretrained_base},
+    {"llama2c", "a llama2.c float32 export (base.path) with its tokenizer.bin (base.tokenizer)", llama2c_shape,
+     llama2c_obtain},
+    {"checkpoint", "a remix base checkpoint (base.path) of the model.* shape", checkpoint_shape, checkpoint_obtain},
+};
+
+}  // namespace
+
+const std::vector<BaseModelSource>& base_model_sources() { return kSources; }
+
+const BaseModelSource& base_model_source(const config::ResolvedConfig& cfg) {
+  auto name = cfg.get_string("base.source");
+  for (const auto& s : kSources)
+    if (name == s.name) return s;
+  throw ConfigError(fmt::format("base.source: no base-model source '{}'", name));  // the schema lists the rows
+}
+
+BaseModel obtain_base_model(const BaseModelRequest& request) {
+  const auto& source = base_model_source(request.cfg);
+  BaseModel base = source.obtain(request);
+  base.tags["base.source"] = source.name;
+  base.model->freeze_base();
+  base.model->eval();
+  return base;
+}
+
+}  // namespace remix::trial

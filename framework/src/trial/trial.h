@@ -1,0 +1,21 @@
+// The body of a trial: the tasks, the checks that can fail fast, the base model, the trial's model with its
+// adapters and routers, the trainer, in that order, with every metric and provenance fact recorded in the
+// run. Throws UserError for bad input found on the way and Interrupted when a signal stopped it after a
+// checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config/resolved_config.h"
+#include "store/results_store.h"
+
+namespace remix::trial {
+
+struct TrialOutcome {
+  std::string summary;  // one line for the log
+};
+
+TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStore& store, std::int64_t run_id);
+
+}  // namespace remix::trial
