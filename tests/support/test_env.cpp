@@ -70,6 +70,21 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+void flip_bytes(const std::string& path, int count) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  if (!f) throw std::runtime_error("flip_bytes: cannot open " + path);
+  f.seekg(0, std::ios::end);
+  auto middle = static_cast<std::streamoff>(f.tellg()) / 2;
+  for (int i = 0; i < count; ++i) {
+    char c = 0;
+    f.seekg(middle + i);
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x5a);
+    f.seekp(middle + i);
+    f.write(&c, 1);
+  }
+}
+
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           const std::string& cwd) {
   int out_pipe[2], err_pipe[2];

@@ -74,6 +74,8 @@ class ChildProcess {
 };
 
 std::string read_file(const std::string& path);
+// Flips `count` bytes in the middle of a file, as a failing disk or a bad copy would.
+void flip_bytes(const std::string& path, int count);
 
 // Config sections that make a whole trial take about a second: a 1-layer 16-wide base pretrained for three
 // steps (cached under dir/base_cache), two training steps, a handful of evaluation examples. For tests of

@@ -2,6 +2,8 @@
 // overrides, gives it a default, documents it, and (unless marked not_in_key) puts it in the trial key.
 #include "config/core_schema.h"
 
+#include "config/limits.h"
+
 namespace remix::config {
 
 namespace {
@@ -90,7 +92,9 @@ const std::vector<ParamSpec> kCore = {
     param("sweep.seeds", T::IntList, "[]", "seeds every trial is run with (empty = the config's seed)")
         .at_least(0)
         .not_in_key(),
-    param("sweep.samples", T::Int, "8", "trials drawn by the random method").at_least(1).not_in_key(),
+    param("sweep.samples", T::Int, "8", "trials drawn by the random method")
+        .range(1, static_cast<double>(kConfigLimits.sweep_trials))
+        .not_in_key(),
     param("sweep.random_seed", T::Int, "0", "seed of the random method's draws").at_least(0).not_in_key(),
     param("sweep.name", T::String, "null", "sweep name (default: experiment.name)").not_in_key(),
 };

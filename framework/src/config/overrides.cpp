@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/text.h"
+#include "config/limits.h"
 #include "remix/errors.h"
 
 namespace remix::config {
@@ -59,6 +60,10 @@ bool valid_key_part(const std::string& part) {
 }  // namespace
 
 Override parse_override(const std::string& text) {
+  if (static_cast<std::int64_t>(text.size()) > kConfigLimits.override_bytes)
+    throw ConfigError("override '" + text.substr(0, 80) + "...': " + std::to_string(text.size()) +
+                      " bytes, more than the " + std::to_string(kConfigLimits.override_bytes) +
+                      " an override may have (config/limits.h)");
   Override o;
   o.text = text;
   std::string rest = text;
@@ -81,6 +86,10 @@ Override parse_override(const std::string& text) {
   }
   if (rest.empty()) malformed(text, "missing key");
   o.path = text::split(rest, '.');
+  if (static_cast<std::int64_t>(o.path.size()) > kConfigLimits.depth)
+    throw ConfigError("override '" + text.substr(0, 80) + (text.size() > 80 ? "...'" : "'") + ": its key has " +
+                      std::to_string(o.path.size()) + " parts, more than the " + std::to_string(kConfigLimits.depth) +
+                      " levels a config may nest (config/limits.h)");
   for (const auto& part : o.path)
     if (!valid_key_part(part)) malformed(text, "bad key '" + rest + "'");
   return o;

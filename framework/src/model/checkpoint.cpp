@@ -5,9 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
+#include "common/sealed_file.h"
 #include "common/text.h"
 #include "remix/errors.h"
 
@@ -77,19 +79,18 @@ std::vector<std::string> config_differences(const nlohmann::json& actual, const 
   return out;
 }
 
-void save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config) {
+std::string save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config) {
   nlohmann::json meta = {{"format", kFormat}, {"version", kVersion}, {"config", config}};
   c10::Dict<std::string, at::Tensor> tensors;
   for (const auto& [name, t] : named_tensors(module)) tensors.insert(name, t.detach().to(torch::kCPU));
   auto bytes = torch::pickle_save(c10::ivalue::Tuple::create({c10::IValue(meta.dump()), c10::IValue(tensors)}));
-  std::ofstream out(path, std::ios::binary);
-  if (!out.write(bytes.data(), static_cast<std::streamsize>(bytes.size())))
-    throw DataError(fmt::format("cannot write checkpoint {}", path));
+  return write_sealed_file(path, std::string(bytes.begin(), bytes.end()));
 }
 
 nlohmann::json read_checkpoint_config(const std::string& path) { return read_contents(path).meta.at("config"); }
 
 void load_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& expected) {
+  if (std::filesystem::exists(seal_path(path))) require_sealed_file(path);
   auto contents = read_contents(path);
   auto diffs = config_differences(contents.meta.at("config"), expected);
   if (!diffs.empty())

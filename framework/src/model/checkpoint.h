@@ -5,7 +5,8 @@
 //
 // Loading compares the embedded config with the one asked for, key by key, and refuses any difference with a
 // DataError naming the file and every differing dotted key with both values; then every tensor the module
-// has must be in the file with the same shape.
+// has must be in the file with the same shape. remix writes checkpoints sealed (a sha256 file beside them) and
+// verifies the seal when there is one; a checkpoint made elsewhere (Python's torch.save) has none and loads.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,10 +20,12 @@
 
 namespace remix::model {
 
-void save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config);
+// Writes the checkpoint as a sealed file (common/sealed_file.h) and returns its sha256.
+std::string save_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& config);
 // The embedded config; DataError naming the file when it is not a remix checkpoint.
 nlohmann::json read_checkpoint_config(const std::string& path);
-// Checks every leaf of `expected` against the embedded config, then loads the tensors into `module`.
+// Checks every leaf of `expected` against the embedded config, then loads the tensors into `module`. A file
+// with a digest beside it (one remix wrote) must match it: a corrupt one is a DataError naming it.
 void load_checkpoint(const std::string& path, torch::nn::Module& module, const nlohmann::json& expected);
 
 // The config a base-model checkpoint embeds: {"model": {<model.* keys>, "vocab_size": V, "tokenizer": kind}}.

@@ -1,7 +1,10 @@
 // RAII wrappers over SQLite (see sqlite.h).
 #include "store/sqlite.h"
 
+#include <cctype>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -108,6 +111,40 @@ std::string Statement::column_text(int i) const {
 bool Statement::column_is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
 bool Statement::readonly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 
+namespace {
+
+// What the first 100 bytes of a file say, before SQLite touches it: empty (a new database), a SQLite database
+// (and whether it is in WAL mode: header bytes 18 and 19 are 2), or something else.
+struct Header {
+  bool exists = false, empty = false, sqlite = false, wal = false;
+};
+
+Header read_header(const std::string& path) {
+  Header h;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return h;
+  h.exists = true;
+  char bytes[100] = {};
+  in.read(bytes, sizeof(bytes));
+  auto n = in.gcount();
+  h.empty = n == 0;
+  h.sqlite = n == static_cast<std::streamsize>(sizeof(bytes)) && std::memcmp(bytes, "SQLite format 3", 16) == 0;
+  h.wal = h.sqlite && bytes[18] == 2 && bytes[19] == 2;
+  return h;
+}
+
+// A file: URI for sqlite3_open_v2 (percent-escaping what a URI path cannot hold).
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string out = "file:";
+  for (unsigned char c : fs::absolute(path).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out + "?" + query;
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path), mode_(mode) {
   fs::path p(path);
   fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
@@ -115,9 +152,21 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
     throw StoreError(fmt::format("{}: the directory '{}' does not exist (create it, or set experiment.db)", path,
                                  dir.string()));
   if (fs::is_directory(p)) throw StoreError(fmt::format("{}: is a directory, not a database file", path));
-  if (mode == Mode::ReadOnly && !fs::exists(p)) throw StoreError(fmt::format("{}: no such database", path));
-  int flags = mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  Header header = read_header(path);
+  if (mode == Mode::ReadOnly && !header.exists) throw StoreError(fmt::format("{}: no such database", path));
+  if (header.exists && !header.empty && !header.sqlite)
+    throw StoreError(fmt::format("{}: not a SQLite database (its first bytes are not SQLite's header)", path));
+  // Read-only: a WAL database with no -wal file has no writer; opening it immutable reads it without creating
+  // the -wal and -shm files a reader would otherwise leave beside it (or fail to create beside a read-only copy).
+  // Any other database opens plainly read-only, which creates nothing either.
+  std::string target = path;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (mode == Mode::ReadOnly) {
+    bool idle_wal = header.wal && !fs::exists(path + "-wal");
+    target = file_uri(path, idle_wal ? "immutable=1" : "mode=ro");
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+  }
+  if (sqlite3_open_v2(target.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -125,22 +174,23 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
   }
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   try {
-    // Reading the schema first detects a file that is not a database before anything is written to it.
+    // Reading the schema detects a file SQLite cannot read before anything could be written to it. Nothing
+    // else is set here: a store decides what the file is before it changes the journal mode (use_wal).
     exec("SELECT count(*) FROM sqlite_master");
-    if (mode == Mode::ReadWrite) {
-      exec("PRAGMA journal_mode=WAL");
-      // WAL + NORMAL is durable against process crashes (a killed process loses nothing committed); only a power
-      // loss can roll back the last transactions.
-      exec("PRAGMA synchronous=NORMAL");
-      exec("PRAGMA foreign_keys=ON");
-    } else {
-      exec("PRAGMA query_only=ON");
-    }
+    if (mode == Mode::ReadOnly) exec("PRAGMA query_only=ON");
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
   }
+}
+
+void Database::use_wal() {
+  exec("PRAGMA journal_mode=WAL");
+  // WAL + NORMAL is durable against process crashes (a killed process loses nothing committed); only a power
+  // loss can roll back the last transactions.
+  exec("PRAGMA synchronous=NORMAL");
+  exec("PRAGMA foreign_keys=ON");
 }
 
 Database::~Database() {

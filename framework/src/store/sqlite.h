@@ -55,12 +55,16 @@ class Database {
  public:
   enum class Mode { ReadWrite, ReadOnly };
   // Opens (ReadWrite creates) a database; throws StoreError naming the path when its directory does not
-  // exist, the file is missing (ReadOnly) or is not a SQLite database. Sets WAL (ReadWrite) and busy_timeout.
+  // exist, the file is missing (ReadOnly) or is not a SQLite database, having changed nothing. Sets the busy
+  // timeout, and nothing else: the journal mode is the store's to set once it knows the file (use_wal).
+  // ReadOnly never creates a file beside the database (an idle WAL database is opened immutable).
   Database(const std::string& path, Mode mode, int busy_timeout_ms = 60000);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
+  // WAL journal, synchronous=NORMAL, foreign keys: how a remix store writes. Changes the file's header.
+  void use_wal();
   void exec(const std::string& sql);  // one or more statements, no results
   Statement prepare(const std::string& sql) const;
   std::int64_t last_insert_rowid() const;

@@ -26,15 +26,16 @@ Database::Mode mode_for(const std::string& path, Access access) {
 }  // namespace
 
 SqliteStore::SqliteStore(const std::string& path, Access access) : db_(path, mode_for(path, access)) {
-  if (access != Access::ReadOnly) {
-    migrate(db_);
-    return;
-  }
-  int version = schema_version(db_);  // refuses a database of another application
+  // Recognise the file first (read-only): a database of another application or of a newer remix is refused
+  // before a byte of it changes. Only then the journal mode and the migrations.
+  int version = schema_version(db_);
   if (version > kSchemaVersion)
     throw StoreError(fmt::format("{}: database schema version {} is newer than this remix supports ({}); use a "
                                  "newer remix to open it",
                                  path, version, kSchemaVersion));
+  if (access == Access::ReadOnly) return;
+  db_.use_wal();
+  migrate(db_);
 }
 
 std::int64_t SqliteStore::ensure_experiment(const std::string& name) {

@@ -10,6 +10,7 @@
 
 #include "common/text.h"
 #include "config/core_schema.h"
+#include "config/limits.h"
 #include "config/typed_value.h"
 #include "remix/errors.h"
 
@@ -166,8 +167,17 @@ void refuse_shadowed_overrides(const std::vector<Override>& cli, const std::vect
   }
 }
 
-// Every combination of the axes' values, the last axis varying fastest.
-std::vector<AxisValue> product(const std::vector<Axis>& axes) {
+// Every combination of the axes' values, the last axis varying fastest; refused past the sweep limit
+// before any of it is built (`already`: trials the result is multiplied by).
+std::vector<AxisValue> product(const std::vector<Axis>& axes, const std::string& file, std::int64_t already = 1) {
+  std::int64_t count = already;
+  for (const auto& axis : axes) {
+    count *= static_cast<std::int64_t>(axis.values.size());
+    if (count > config::kConfigLimits.sweep_trials)
+      throw ConfigError(fmt::format("{}: the sweep expands to more than {} trials (config/limits.h); split it into "
+                                    "several sweeps",
+                                    file, config::kConfigLimits.sweep_trials));
+  }
   std::vector<AxisValue> out(1);
   for (const auto& axis : axes) {
     std::vector<AxisValue> next;
@@ -230,7 +240,7 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
 
   std::vector<AxisValue> block;
   if (method == "grid") {
-    block = product(lists);
+    block = product(lists, file);
   } else {
     std::mt19937_64 rng(static_cast<std::uint64_t>(random_seed));
     for (std::int64_t s = 0; s < samples; ++s) {
@@ -263,8 +273,9 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
     for (auto seed : seeds) s.values.push_back({{config::parse_override("seed=" + std::to_string(seed))}, std::to_string(seed)});
     tail.push_back(std::move(s));
   }
+  auto tails = product(tail, file, static_cast<std::int64_t>(block.size()));
   for (const auto& b : block)
-    for (const auto& t : product(tail)) {
+    for (const auto& t : tails) {
       TrialSpec trial;
       trial.overrides = parsed.fixed;
       trial.overrides.insert(trial.overrides.end(), b.overrides.begin(), b.overrides.end());

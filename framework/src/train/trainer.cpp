@@ -73,7 +73,7 @@ EvalMetrics Trainer::run() {
   if (auto resumed = checkpoints_.load_latest(m_.trainable(), *optimizer_)) {
     start = resumed->step;
     data_.restore(resumed->data_cursors);
-    log::info("resuming from {} at step {}", *checkpoints_.latest(), start);
+    log::info("resuming from {} at step {}", *checkpoints_.resumed_from(), start);
   }
   if (start == 0 && o_.eval_every > 0) log_eval(0, false);
 

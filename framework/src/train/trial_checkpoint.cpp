@@ -10,7 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "common/atomic_file.h"
+#include "common/log.h"
+#include "common/sealed_file.h"
 #include "common/text.h"
 #include "model/checkpoint.h"
 #include "remix/errors.h"
@@ -38,21 +39,19 @@ std::vector<std::pair<std::int64_t, std::string>> checkpoints_in(const std::stri
 
 }  // namespace
 
-TrialCheckpoints::TrialCheckpoints(std::string dir, nlohmann::json identity, std::int64_t keep)
-    : dir_(std::move(dir)), identity_(std::move(identity)), keep_(keep) {
+TrialCheckpoints::TrialCheckpoints(std::string dir, nlohmann::json identity, std::int64_t keep,
+                                   std::function<void(const RejectedCheckpoint&)> on_rejected)
+    : dir_(std::move(dir)), identity_(std::move(identity)), keep_(keep), on_rejected_(std::move(on_rejected)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (!fs::is_directory(dir_))
     throw ConfigError(fmt::format("experiment.output_dir: cannot create the trial folder '{}'", dir_));
+  // Only one process runs a trial at a time, so a temporary file here is what a killed attempt left mid-write.
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
 }
 
-std::optional<std::string> TrialCheckpoints::latest() const {
-  auto all = checkpoints_in(dir_);
-  if (all.empty()) return std::nullopt;
-  return all.back().second;
-}
-
-std::string TrialCheckpoints::save(const TrainingState& state,
+SavedCheckpoint TrialCheckpoints::save(const TrainingState& state,
                                    const std::vector<std::pair<std::string, torch::Tensor>>& parameters,
                                    torch::optim::Optimizer& optimizer) {
   torch::serialize::OutputArchive archive;
@@ -74,15 +73,28 @@ std::string TrialCheckpoints::save(const TrainingState& state,
   std::ostringstream bytes;
   archive.save_to(bytes);
   std::string path = (fs::path(dir_) / fmt::format("checkpoint-{:09d}.pt", state.step)).string();
-  write_file_atomically(path, bytes.str());
+  last_saved_ = SavedCheckpoint{path, write_sealed_file(path, bytes.str())};
   auto all = checkpoints_in(dir_);
-  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < all.size(); ++i) fs::remove(all[i].second);
-  return path;
+  for (std::size_t i = 0; i + static_cast<std::size_t>(keep_) < all.size(); ++i) remove_sealed_file(all[i].second);
+  return *last_saved_;
 }
 
 std::optional<TrainingState> TrialCheckpoints::load_latest(
     const std::vector<std::pair<std::string, torch::Tensor>>& parameters, torch::optim::Optimizer& optimizer) {
-  auto path = latest();
+  // Newest first; a checkpoint that is not complete and intact is refused and the one before it tried.
+  std::optional<std::string> path;
+  auto all = checkpoints_in(dir_);
+  for (auto it = all.rbegin(); it != all.rend() && !path; ++it) {
+    auto check = check_sealed_file(it->second);
+    if (check.intact) {
+      path = it->second;
+      continue;
+    }
+    RejectedCheckpoint rejected{it->second, check.problem};
+    log::warn("checkpoint {} is refused: {}; {}", rejected.path, rejected.problem,
+              std::next(it) != all.rend() ? "trying the one before it" : "no checkpoint left: training starts over");
+    if (on_rejected_) on_rejected_(rejected);
+  }
   if (!path) return std::nullopt;
   torch::serialize::InputArchive archive;
   nlohmann::json meta;
@@ -118,6 +130,7 @@ std::optional<TrainingState> TrialCheckpoints::load_latest(
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
   }
+  resumed_from_ = *path;
   TrainingState state;
   state.step = meta["step"].get<std::int64_t>();
   state.data_cursors = meta["data_cursors"].get<std::vector<std::int64_t>>();

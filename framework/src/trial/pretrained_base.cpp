@@ -13,6 +13,7 @@
 #include "common/compute_threads.h"
 #include "common/interrupt.h"
 #include "common/log.h"
+#include "common/sealed_file.h"
 #include "common/sha256.h"
 #include "common/text.h"
 #include "model/checkpoint.h"
@@ -45,22 +46,23 @@ class FileLock {
 };
 
 // Runs `body` as the pretraining run of base `key`: registered, started, its metrics recorded, the cached
-// file recorded as an artifact, and its end (completed, interrupted, failed) recorded however it ends.
+// file (its digest is what `body` returns) recorded as an artifact, and its end (completed, interrupted,
+// failed) recorded however it ends.
 void record_pretraining_run(store::ResultsStore& store, const config::ResolvedConfig& cfg, const std::string& key,
-                            const nlohmann::json& identity, const std::function<void(store::MetricsRecorder&)>& body,
-                            const std::string& file) {
+                            const nlohmann::json& identity,
+                            const std::function<std::string(store::MetricsRecorder&)>& body, const std::string& file) {
   store::PendingRun pending{"base-" + key, "base model " + key.substr(0, 12), "pretrain", identity.dump(), {}};
   for (const auto& [k, v] : cfg.flatten())
     if (text::starts_with(k, "model.") || text::starts_with(k, "base.")) pending.params.emplace_back(k, v);
   auto run_id = store.register_run(store.ensure_experiment(cfg.get_string("experiment.name")), pending).first;
   store.begin_attempt(run_id);
   try {
+    std::string digest;
     {
       store::MetricsRecorder recorder(store, run_id);
-      body(recorder);
+      digest = body(recorder);
     }
-    store.add_artifact(run_id, "base_model", file, std::nullopt, sha256_file_hex(file),
-                       static_cast<std::int64_t>(fs::file_size(file)));
+    store.add_artifact(run_id, "base_model", file, std::nullopt, digest, static_cast<std::int64_t>(fs::file_size(file)));
     store.complete(run_id);
   } catch (const Interrupted&) {
     store.interrupt(run_id, "interrupted while pretraining");
@@ -107,11 +109,28 @@ BaseModel obtain_pretrained_base(const BaseModelRequest& request) {
   auto expected = model::base_model_config(options, base.tokenizer->kind());
 
   FileLock lock(file + ".lock");  // one process pretrains; the others wait and then load its result
+  // Holding the lock, a temporary file of this entry is what a killed pretraining left mid-write.
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind(fs::path(file).filename().string() + ".tmp.", 0) == 0 ||
+        e.path().filename().string().rfind(fs::path(file).filename().string() + ".sha256.tmp.", 0) == 0)
+      fs::remove(e.path(), ec);
   // The initial weights come from base.pretrain.seed alone, not from whatever the process drew before: every
   // trial asking for this base gets the same one.
   torch::manual_seed(static_cast<std::uint64_t>(cfg.get_int("base.pretrain.seed")));
   base.model = model::Transformer(options);
+  // Only a complete, intact cache entry is trusted; a corrupt or unsealed one is set aside and pretrained again.
+  std::string digest;
   if (fs::exists(file)) {
+    auto check = check_sealed_file(file);
+    if (check.intact) {
+      digest = check.digest;
+    } else {
+      log::warn("base model: the cached {} is refused: {}; pretraining it again", file, check.problem);
+      base.tags["base.cache_rejected"] = file + ": " + check.problem;
+      remove_sealed_file(file);
+    }
+  }
+  if (!digest.empty()) {
     log::info("base model: {} (cached)", file);
     model::load_checkpoint(file, *base.model, expected);
   } else {
@@ -134,13 +153,13 @@ BaseModel obtain_pretrained_base(const BaseModelRequest& request) {
         rec.log("pretrain/tokens_per_s", step, tps);
         progress.update(step, loss, tps);
       });
-      std::string tmp = file + ".tmp." + std::to_string(getpid());
-      model::save_checkpoint(tmp, *base.model, expected);
-      fs::rename(tmp, file);  // complete files only: a crash mid-write leaves no cache entry
+      // Sealed: a crash before the digest is written leaves an entry no later trial trusts.
+      digest = model::save_checkpoint(file, *base.model, expected);
+      return digest;
     }, file);
   }
   base.tags["base.file"] = file;
-  base.tags["base.sha256"] = sha256_file_hex(file);
+  base.tags["base.sha256"] = digest;
   base.tags["base.key"] = key;
   return base;
 }

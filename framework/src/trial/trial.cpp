@@ -60,15 +60,20 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   tags["runtime.device"] = device;
   store.record_tags(run_id, tags);
 
-  train::TrialCheckpoints checkpoints(trial_folder(cfg, store, run_id), checkpoint_identity(cfg, model));
+  // A checkpoint refused as corrupt or incomplete is named in the run's tags as well as in the log.
+  train::TrialCheckpoints checkpoints(trial_folder(cfg, store, run_id), checkpoint_identity(cfg, model), 2,
+                                      [&](const train::RejectedCheckpoint& r) {
+                                        auto name = std::filesystem::path(r.path).filename().string();
+                                        store.record_tags(run_id, {{"checkpoint.rejected." + name, r.problem}});
+                                      });
   store::MetricsRecorder recorder(store, run_id);
   recorder.log("final/params/lora_active_per_token", 0, static_cast<double>(active));
   train::Trainer trainer(options, model, tasks, recorder, checkpoints);
   auto final = trainer.run();
   recorder.flush();
-  if (auto last = checkpoints.latest())
-    store.add_artifact(run_id, "checkpoint", *last, options.steps, sha256_file_hex(*last),
-                       static_cast<std::int64_t>(std::filesystem::file_size(*last)));
+  if (const auto& last = checkpoints.last_saved())
+    store.add_artifact(run_id, "checkpoint", last->path, options.steps, last->sha256,
+                       static_cast<std::int64_t>(std::filesystem::file_size(last->path)));
   std::vector<std::string> parts;
   for (const auto& [k, v] : final) parts.push_back(fmt::format("{} {:.4g}", k, v));
   return {text::join(parts, ", ")};

@@ -1,11 +1,12 @@
 // Runs Python programs (a candidate solution followed by its tests) and says which passed.
 //
-// A program passes only when it ran to its end: a runner reads a fresh random marker (128 bits) and then the
-// program from stdin, points stdin at /dev/null, executes the program, and prints the marker after it
-// returns. The marker is never in a file, the command line or the environment, so a program that exits early
-// (exit(0), os._exit(0), a killed parent) or fails an assert never prints it; only a program that went
-// looking through the interpreter's memory could (see the README's isolation notes). It must also exit with
-// status 0 within the limits.
+// A program passes only when it ran to its end: a runner reads the program from stdin, points stdin at
+// /dev/null, executes the program, and after it returns reads a fresh random marker (128 bits) from a pipe on
+// descriptor 3 and prints it. The marker is never in a file, the command line or the environment, nor in the
+// interpreter while the program runs, so a program that exits early (exit(0), os._exit(0), a killed parent),
+// fails an assert, or walks the frames back to the runner never prints it; a program that reads descriptor 3
+// itself (imitating the runner) could, and nothing in one process can tell it from the runner (the README's
+// isolation notes say so). It must also exit with status 0 within the limits.
 //
 // On construction the executor picks the sandbox (sandbox.h) and the interpreter (python.h): for `auto`,
 // bubblewrap when it works here, else rlimits with a warning; the first interpreter candidate that runs a

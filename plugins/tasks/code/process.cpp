@@ -33,7 +33,7 @@ struct ChildPlan {
   int uid, gid;
   bool interpose;
   pid_t parent;
-  int stdin_fd, output_fd;
+  int stdin_fd, output_fd, secret_fd;  // secret_fd: -1 for none
 };
 
 void say(const char* message) {
@@ -59,8 +59,15 @@ void die_with_parent(pid_t parent) {
   dup2(plan.stdin_fd, 0);
   dup2(plan.output_fd, 1);
   dup2(plan.output_fd, 2);
-  if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-    for (int fd = 3; fd < 4096; ++fd) close(fd);
+  int first_closed = 3;
+  if (plan.secret_fd >= 0) {
+    // dup2 clears close-on-exec on the new descriptor; when the pipe already is descriptor 3 it does nothing.
+    if (plan.secret_fd == 3) fcntl(3, F_SETFD, 0);
+    else dup2(plan.secret_fd, 3);
+    first_closed = 4;
+  }
+  if (syscall(SYS_close_range, static_cast<unsigned>(first_closed), ~0u, 0u) != 0)
+    for (int fd = first_closed; fd < 4096; ++fd) close(fd);
   for (const auto& [resource, value] : plan.limits) {
     rlimit r{value, resource == RLIMIT_CPU ? value + 1 : value};  // CPU: SIGXCPU first, SIGKILL a second later
     if (setrlimit(resource, &r) != 0) {
@@ -166,6 +173,18 @@ ProcessResult run_process(const LaunchSpec& spec, const std::function<void()>& k
     close(in[1]);
     throw std::system_error(errno, std::generic_category(), "pipe");
   }
+  // The secret goes into its pipe now (it is far smaller than a pipe's buffer) and the write end is closed:
+  // the program reads it, then end of file.
+  int secret[2] = {-1, -1};
+  if (!spec.secret.empty()) {
+    if (pipe2(secret, O_CLOEXEC) != 0) {
+      for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+      throw std::system_error(errno, std::generic_category(), "pipe");
+    }
+    ssize_t ignored = write(secret[1], spec.secret.data(), spec.secret.size());
+    (void)ignored;
+    close(secret[1]);
+  }
   std::vector<std::string> argv = spec.argv, env = spec.env;
   ChildPlan plan;
   for (auto& a : argv) plan.argv.push_back(a.data());
@@ -189,6 +208,7 @@ ProcessResult run_process(const LaunchSpec& spec, const std::function<void()>& k
   plan.parent = getpid();
   plan.stdin_fd = in[0];
   plan.output_fd = out[1];
+  plan.secret_fd = secret[0];
 
   auto start = Clock::now();
   pid_t pid = fork();
@@ -196,6 +216,7 @@ ProcessResult run_process(const LaunchSpec& spec, const std::function<void()>& k
   int fork_errno = errno;
   close(in[0]);
   close(out[1]);
+  if (secret[0] >= 0) close(secret[0]);
   if (pid < 0) {
     close(in[1]);
     close(out[0]);

@@ -7,7 +7,8 @@
 // caller-given `kill_leftovers` runs after the child is reaped (e.g. killing every process of the sandbox
 // uid, which catches programs that left the group). The parent-death signal kills the child if this process
 // dies. Safe to call from several threads at once: the child does only async-signal-safe system
-// calls between fork and exec, and inherits no file descriptor but its own stdin/stdout/stderr.
+// calls between fork and exec, and inherits no file descriptor but its own stdin/stdout/stderr (and the
+// secret's pipe on descriptor 3 when there is one).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,9 @@ struct LaunchSpec {
   std::vector<std::string> env;   // the whole environment, "KEY=value"
   std::string cwd = "/";
   std::string input;  // written to stdin, which is then closed
+  // Waiting for the program on descriptor 3, a pipe holding these bytes (empty: no descriptor 3): for what the
+  // program should read only when it chooses to, not at start from stdin.
+  std::string secret;
   ProcessLimits limits;
   int uid = -1, gid = -1;  // switch to these ids before exec (needs root); -1 keeps this process's
   // Run the program as the child of a plain process that only waits for it, so that the program's parent is

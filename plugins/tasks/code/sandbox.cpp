@@ -1,6 +1,8 @@
 // Launching one sample under bubblewrap or under rlimits alone (see sandbox.h).
 #include "tasks/code/sandbox.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,24 +50,69 @@ void remove_tree(const std::string& path) {
   fs::remove_all(path, ec);
 }
 
+constexpr const char* kRootPrefix = "remix-code-";
+constexpr const char* kOwnerLock = ".owner.lock";
+
+// The samples' folders of executors whose process died (a trial killed with SIGKILL cannot clean up): a live
+// executor holds the flock of its folder's lock file, so a lock this process can take belongs to nobody.
+void remove_orphaned_roots(const fs::path& temp) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(temp, ec)) {
+    auto name = entry.path().filename().string();
+    if (!starts_with(name, kRootPrefix) || !entry.is_directory(ec)) continue;
+    int fd = ::open((entry.path() / kOwnerLock).c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // not one of ours, or still being made
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) remove_tree(entry.path().string());
+    close(fd);
+  }
+}
+
+// As root every sample runs as a uid of its own, so what that uid owns in the world-writable folders is what
+// the sample left there: the folders' entries and, inside sticky shared folders, their entries too.
+void remove_files_of(int uid) {
+  for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      struct stat st {};
+      if (lstat(entry.path().c_str(), &st) != 0) continue;
+      if (static_cast<int>(st.st_uid) == uid) {
+        remove_tree(entry.path().string());
+      } else if (S_ISDIR(st.st_mode) && (st.st_mode & S_IWOTH)) {
+        std::error_code inner;
+        for (const auto& child : fs::directory_iterator(entry.path(), inner)) {
+          struct stat cst {};
+          if (lstat(child.path().c_str(), &cst) == 0 && static_cast<int>(cst.st_uid) == uid)
+            remove_tree(child.path().string());
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Sandbox::Sandbox(SandboxKind kind, std::string bwrap, PythonInterpreter python, SandboxSettings settings)
     : kind_(kind), bwrap_(std::move(bwrap)), python_(std::move(python)), settings_(std::move(settings)) {
   if (kind_ == SandboxKind::Rlimits) {
-    std::string tmpl = (fs::temp_directory_path() / "remix-code-XXXXXX").string();
+    auto temp = fs::temp_directory_path();
+    remove_orphaned_roots(temp);
+    std::string tmpl = (temp / (std::string(kRootPrefix) + "XXXXXX")).string();
     if (!mkdtemp(tmpl.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
     chmod(tmpl.c_str(), 0711);  // sample folders inside belong to the sandbox uids
     root_ = tmpl;
+    root_lock_ = ::open((fs::path(root_) / kOwnerLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (root_lock_ < 0 || flock(root_lock_, LOCK_EX | LOCK_NB) != 0)
+      throw std::system_error(errno, std::generic_category(), "lock " + root_);
   }
 }
 
 Sandbox::~Sandbox() {
   if (!root_.empty()) remove_tree(root_);
+  if (root_lock_ >= 0) close(root_lock_);
 }
 
-LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& input, int uid,
-                                const std::string& workdir) const {
+LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& input, const std::string& secret,
+                                int uid, const std::string& workdir) const {
   LaunchSpec spec;
   std::string home = kind_ == SandboxKind::Bubblewrap ? kSandboxDir : workdir;
   if (kind_ == SandboxKind::Bubblewrap) {
@@ -87,6 +134,8 @@ LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& in
   spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin",
               "HOME=" + home,
               "TMPDIR=" + home,
+              "TEMP=" + home,
+              "TMP=" + home,
               "LANG=C.UTF-8",
               "LC_ALL=C.UTF-8",
               "PYTHONHASHSEED=0",
@@ -94,6 +143,7 @@ LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& in
               "PYTHONIOENCODING=utf-8"};
   spec.cwd = kind_ == SandboxKind::Bubblewrap ? "/" : workdir;
   spec.input = input;
+  spec.secret = secret;
   spec.limits = settings_.limits;
   // RLIMIT_NPROC counts every task of the uid: bubblewrap and the interposed parent add one; a uid shared
   // with other processes adds theirs.
@@ -106,7 +156,8 @@ LaunchSpec Sandbox::launch_spec(const std::string& script, const std::string& in
   return spec;
 }
 
-ProcessResult Sandbox::run(const std::string& script, const std::string& input, int uid) const {
+ProcessResult Sandbox::run(const std::string& script, const std::string& input, const std::string& secret,
+                           int uid) const {
   std::string workdir;
   if (kind_ == SandboxKind::Rlimits) {
     workdir = root_ + "/sample-XXXXXX";
@@ -116,8 +167,9 @@ ProcessResult Sandbox::run(const std::string& script, const std::string& input, 
   }
   std::function<void()> kill_leftovers;
   if (uid >= 0) kill_leftovers = [uid] { SandboxUids::kill_all(uid); };
-  ProcessResult result = run_process(launch_spec(script, input, uid, workdir), kill_leftovers);
+  ProcessResult result = run_process(launch_spec(script, input, secret, uid, workdir), kill_leftovers);
   if (!workdir.empty()) remove_tree(workdir);
+  if (kind_ == SandboxKind::Rlimits && uid >= 0) remove_files_of(uid);
   return result;
 }
 

@@ -18,7 +18,7 @@ std::vector<std::string> sweep_command(const test::TempDir& dir, const std::stri
                                               dir.file("runs") + "}\nrouter: {plugin: test_router}\n"
                                               "tasks: {add: {plugin: test_task}}\n" + cache_yaml);
   return {test::remix_bin(), "--plugin-path", test::test_plugin_dir(), "run", cfg, "seed=0,1,2,3",
-          "train.steps=30", "train.checkpoint_every=5", "-j", "2"};
+          "train.steps=120", "train.checkpoint_every=5", "-j", "2"};
 }
 
 // trial name -> final metric -> value
@@ -41,7 +41,8 @@ TEST(SweepResume, KilledWorkerResumesEveryTrialOnceToTheSameFinalMetrics) {
     test::ChildProcess run(command, /*merge_stderr=*/true, /*own_group=*/true);
     bool killed_it = false;
     while (auto line = run.read_line())
-      if (line->find("train step 12/30") != std::string::npos) {  // two trials past their step-10 checkpoint
+      // A trial past its step-10 checkpoint, far enough from its end that it cannot finish before the kill.
+      if (line->find("train step 12/120") != std::string::npos) {
         run.kill_group(SIGKILL);
         killed_it = true;
         break;

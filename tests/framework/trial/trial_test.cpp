@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 
+#include "common/sealed_file.h"
 #include "store/query.h"
 #include "support/test_env.h"
 
@@ -191,7 +192,8 @@ TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
   fs::path ours = recorded_checkpoint(db, "r.name = 'train.lr=0.02'");
   ASSERT_NE(theirs.parent_path(), ours.parent_path());  // every run has its own folder
   // The lr=0.02 trial, interrupted, finds a checkpoint of the lr=0.01 trial where its own should be.
-  fs::copy_file(theirs, ours, fs::copy_options::overwrite_existing);
+  fs::copy_file(theirs, ours, fs::copy_options::overwrite_existing);  // intact, sealed, of another config
+  fs::copy_file(theirs.string() + ".sha256", ours.string() + ".sha256", fs::copy_options::overwrite_existing);
   ASSERT_EQ(test::run_command({"/usr/bin/sqlite3", db, "UPDATE runs SET status = 'interrupted' "
                                                        "WHERE name = 'train.lr=0.02'"}).exit_code, 0);
   auto r = remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"});
@@ -237,6 +239,54 @@ TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
   EXPECT_EQ(std::get<std::string>(store::query_readonly(dir.file("r.db"), "SELECT value FROM tags WHERE key = "
                                                                            "'runtime.device'").rows.at(0).at(0)),
             "cpu");
+}
+
+// Issue 13's holes: a checkpoint with flipped bytes resumed and trained on the damaged state; a cached base
+// with flipped bytes loaded silently. Now a corrupt checkpoint is refused naming it, the one before it
+// resumes (so the metrics equal an uninterrupted run's), and the refusal is in the log and the run's tags.
+TEST(Trial, AFlippedCheckpointIsRefusedAndThePreviousOneResumes) {
+  test::TempDir reference, killed, cache;
+  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  std::string config = tiny_config(killed, cache.path());
+  EXPECT_EQ(interrupt_at(config, 35, SIGKILL), -SIGKILL);  // checkpoints at steps 20 and 30 are on disk
+  fs::path newest;
+  for (const auto& e : fs::recursive_directory_iterator(killed.file("runs")))
+    if (e.path().filename() == "checkpoint-000000030.pt") newest = e.path();
+  ASSERT_FALSE(newest.empty());
+  test::flip_bytes(newest.string(), 4);
+  auto r = remix({"run", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("checkpoint " + newest.string() + " is refused: its sha256"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("checkpoint-000000020.pt at step 20"), std::string::npos) << r.err;
+  EXPECT_EQ(trial_metrics(reference.file("r.db")), trial_metrics(killed.file("r.db")));
+  auto tag = store::query_readonly(killed.file("r.db"),
+                                   "SELECT value FROM tags WHERE key = 'checkpoint.rejected.checkpoint-000000030.pt'");
+  ASSERT_EQ(tag.rows.size(), 1u);
+  EXPECT_NE(std::get<std::string>(tag.rows[0][0]).find("the file is corrupt"), std::string::npos);
+  // The checkpoint artifact is recorded with the digest its seal holds.
+  auto artifact = store::query_readonly(killed.file("r.db"), "SELECT path, sha256 FROM artifacts WHERE kind = 'checkpoint'");
+  ASSERT_EQ(artifact.rows.size(), 1u);
+  auto path = std::get<std::string>(artifact.rows[0][0]);
+  EXPECT_EQ(test::read_file(path + ".sha256").substr(0, 64), std::get<std::string>(artifact.rows[0][1]));
+}
+
+TEST(Trial, AFlippedBaseCacheIsPretrainedAgain) {
+  test::TempDir first, second, cache;
+  ASSERT_EQ(remix({"run", tiny_config(first, cache.path()), "train.steps=2"}).exit_code, 0);
+  fs::path cached;
+  for (const auto& e : fs::directory_iterator(cache.path()))
+    if (e.path().extension() == ".pt") cached = e.path();
+  ASSERT_FALSE(cached.empty());
+  test::flip_bytes(cached.string(), 4);
+  auto r = remix({"run", tiny_config(second, cache.path()), "train.steps=2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("base model: the cached " + cached.string() + " is refused"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pretraining on"), std::string::npos) << r.err;
+  EXPECT_EQ(base_sha(first.file("r.db")), base_sha(second.file("r.db")));  // pretraining is deterministic
+  auto tag = store::query_readonly(second.file("r.db"), "SELECT value FROM tags WHERE key = 'base.cache_rejected'");
+  ASSERT_EQ(tag.rows.size(), 1u);
+  EXPECT_NE(std::get<std::string>(tag.rows[0][0]).find("the file is corrupt"), std::string::npos);
+  EXPECT_TRUE(check_sealed_file(cached.string()).intact);  // the new entry is sealed
 }
 
 }  // namespace

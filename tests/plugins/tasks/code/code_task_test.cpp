@@ -5,6 +5,9 @@
 // and bad input.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -240,6 +243,43 @@ TEST(CodeTask, BadInput) {
       "code", {{"source", "mbpp"}, {"data_file", data}, {"skip_bad_records", true}, {"max_example_bytes", 0}});
   EXPECT_EQ(skipping.task->examples(Split::Eval).size(), 1u);
   EXPECT_EQ(skipping.task->stats().at("skipped_records"), 1);
+}
+
+// A trial killed with SIGKILL cannot remove its samples' folder (rlimits keeps one per executor under the
+// temp dir); the next code task on the machine does, and the resumed trial leaves none behind.
+TEST(CodeTask, AKilledTrialsSampleFolderIsGoneOnceTheTrialResumes) {
+  test::TempDir dir, temp;
+  setenv("TMPDIR", temp.path().c_str(), 1);  // this test's own temp dir: only its trial's folders are there
+  auto folders = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(temp.path()))
+      if (e.path().filename().string().rfind("remix-code-", 0) == 0) out.push_back(e.path().string());
+    return out;
+  };
+  std::string config = dir.write(
+      "exp.yaml", "experiment: {name: killed, db: " + dir.file("r.db") + ", output_dir: " + dir.file("runs") + "}\n" +
+                      "router: {plugin: softmax}\ntasks: {code: {sandbox: rlimits, n_train: 16, n_eval: 2}}\n"
+                      "base: {cache_dir: " + dir.file("base_cache") + ", pretrain: {steps: 3, batch_size: 4}}\n"
+                      "model: {dim: 16, n_layers: 1, n_heads: 2, n_kv_heads: 2, ffn_dim: 32}\n"
+                      "adapter: {r: 2, num_experts: 2, top_k: 1}\n"
+                      "train: {steps: 400, batch_size: 4, log_every: 1, eval_every: 0, checkpoint_every: 20}\n"
+                      "eval: {max_examples: 2, max_new_tokens: 4}\n");
+  {
+    test::ChildProcess run({test::remix_bin(), "run", config}, /*merge_stderr=*/true, /*own_group=*/true);
+    while (auto line = run.read_line())
+      if (line->find("train step 30/") != std::string::npos) {
+        run.kill_group(SIGKILL);
+        break;
+      }
+    while (run.read_line()) {
+    }
+    EXPECT_EQ(run.wait(), -SIGKILL);
+  }
+  ASSERT_EQ(folders().size(), 1u) << "the killed trial's sample folder should be there to clean up";
+  auto r = test::run_command({test::remix_bin(), "run", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("resuming from"), std::string::npos) << r.err;
+  EXPECT_TRUE(folders().empty()) << folders().front();
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // The code executor against hostile programs, under bubblewrap and under rlimits alone: an endless loop, a
 // fork bomb, a memory hog, a huge file, writes outside its folder, exit(0) / os._exit(0) before the asserts,
-// killing its parent or its group, reading stdin for the marker, printing 100 MB, and leaving a process
-// behind. Each must fail its sample within its time limit, this test process must survive, nothing of the
-// sample may still run afterwards, and an honest program must still pass.
+// killing its parent or its group, reading stdin for the marker, walking the interpreter's frames back to
+// the runner for it, printing 100 MB, leaving a process behind, and leaving files in /tmp, /var/tmp and
+// /dev/shm. Each must fail its sample within its time limit, this test process must survive, nothing of the
+// sample may still run or be left on disk afterwards (where the sandbox can know: bubblewrap, or root), and an
+// honest program must still pass.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -111,6 +113,23 @@ void run_hostile_suite(const std::string& sandbox) {
        program("    import os, sys\n    print(sys.stdin.read())\n    os._exit(0)\n"),
        {Outcome::EarlyExit}},
       {"waits on stdin", program("    return int(input())\n"), {Outcome::Failed}},
+      // The marker is in no frame, local or constant while the program runs: this finds nothing to print.
+      {"walks the frames back to the runner for the marker",
+       program("    import os, sys\n    f = sys._getframe()\n    while f is not None:\n"
+               "        for v in list(f.f_locals.values()) + list(f.f_code.co_consts):\n"
+               "            if isinstance(v, bytes): v = v.decode('latin-1')\n"
+               "            if isinstance(v, str): print(v)\n"
+               "        f = f.f_back\n    os._exit(0)\n"),
+       {Outcome::EarlyExit}},
+      {"leaves files in /tmp, /var/tmp and /dev/shm",
+       program("    import os, tempfile\n"
+               "    for d in ['/tmp', '/var/tmp', '/dev/shm']:\n"
+               "        try:\n            open(d + '/" + label + "-file', 'w').write('x' * 1000)\n"
+               "            os.makedirs(d + '/" + label + "-dir', exist_ok=True)\n"
+               "            for i in range(200): open(d + '/" + label + "-dir/%d' % i, 'w').write('y')\n"
+               "        except OSError:\n            pass\n"
+               "    tempfile.mkstemp(prefix='" + label + "-')\n    os._exit(0)\n"),
+       {Outcome::EarlyExit}},
       {"prints 100 MB", program("    import sys\n    sys.stdout.write('x' * (100 << 20))\n"), {Outcome::OutputLimit}},
       {"leaves a process behind",
        program(
@@ -139,13 +158,23 @@ void run_hostile_suite(const std::string& sandbox) {
   EXPECT_EQ(results[hostile.size()].outcome, Outcome::Passed) << results[hostile.size()].output;
   EXPECT_EQ(results[hostile.size() + 1].outcome, Outcome::Failed);
   EXPECT_NE(results[hostile.size() + 1].output.find("AssertionError"), std::string::npos);
-  // 15 samples on 4 workers, the slowest bounded by the time limit.
+  // 17 samples on 4 workers, the slowest bounded by the time limit.
   EXPECT_LT(total, 4 * (kWallSeconds + 1.5));
 
+  // What a sample wrote to the shared temporary folders is gone with it (bubblewrap: they were private).
+  std::vector<std::string> temp_left;
+  for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().filename().string().rfind(label, 0) == 0) temp_left.push_back(entry.path().string());
+  }
   if (isolated_writes) {
     EXPECT_FALSE(fs::exists(canary));
     EXPECT_FALSE(fs::exists(source_canary));
+    EXPECT_TRUE(temp_left.empty()) << temp_left.size() << " left, e.g. " << (temp_left.empty() ? "" : temp_left[0]);
   } else {
+    for (const auto& path : temp_left) fs::remove_all(path);
+    std::cerr << "note: rlimits as a normal user leaves what a sample writes to /tmp, /var/tmp and /dev/shm\n";
     fs::remove(source_canary);
     std::cerr << "note: rlimits as a normal user cannot stop writes outside the sample's folder\n";
   }
