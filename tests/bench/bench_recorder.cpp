@@ -51,6 +51,7 @@ double bench_commit_per_row(const std::string& path, long rows, bool naive) {
   remix::store::open_store(path, remix::store::Access::Create);  // the schema
   remix::store::Database db(path, remix::store::Database::Mode::ReadWrite);
   if (naive) db.exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL");
+  else db.use_wal();  // as the store opens it: WAL, synchronous=NORMAL
   db.exec("INSERT INTO experiments (name, created_at) VALUES ('bench', 0)");
   db.exec("INSERT INTO runs (run_key, experiment_id, name, created_at, config) VALUES ('per-row', 1, 'p', 0, '{}')");
   std::int64_t run = db.last_insert_rowid();

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Every benchmark of tests/bench in one command, one after the other (never at once: each measures the whole
 # machine): the mixture layer and step ratios, the training step per router with ReMix(M) against M softmax
-# steps, eval generation tokens/s and MFU against an sgemm of the same run, and the SQLite logging rate.
+# steps, eval generation tokens/s and MFU against an sgemm of the same run, the SQLite logging rate, and the
+# results store's claims and metric rows per second on SQLite and on a PostgreSQL server.
 #   tests/bench/run_all.sh [build dir]        (default: build)
 set -e
 bench="${1:-build}/tests/bench"
-for b in bench_mixture bench_train bench_recorder; do
+for b in bench_mixture bench_train bench_recorder bench_store; do
   [ -x "$bench/$b" ] || { echo "run_all.sh: $bench/$b not built (cmake --build ${1:-build})" >&2; exit 2; }
 done
 "$bench/bench_mixture"
@@ -13,3 +14,5 @@ echo
 "$bench/bench_train"
 echo
 "$bench/bench_recorder"
+echo
+"$bench/bench_store"

@@ -88,7 +88,9 @@ void flip_bytes(const std::string& path, int count) {
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                           const std::string& cwd) {
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec: the program gets only the dup2'ed copies, so a daemon it starts (a database server) does not hold
+  // the pipes open after it exits.
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
@@ -150,7 +152,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool merge_stderr, bool own_group) {
   int out_pipe[2];
-  if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");  // only the dup2'ed copy is inherited
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);

@@ -7,7 +7,7 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "report/html_report.h"
-#include "store/query.h"
+#include "store/results_store.h"
 
 namespace remix::cli {
 
@@ -19,7 +19,7 @@ struct ReportOptions {
 };
 
 int write_report(const ReportOptions& o) {
-  auto db = store::open_readonly(o.db);
+  auto db = store::open_store(o.db, store::Access::ReadOnly);
   std::string html = report::render_report(*db, o.sweep, report::parse_where(o.where));
   write_file_atomically(o.output, html);
   log::info("wrote {} ({} KiB)", o.output, html.size() / 1024);

@@ -2,6 +2,8 @@
 // its status, attempts, timings and final metrics. Both open the database read-only.
 #include <fmt/core.h>
 
+#include <cmath>
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
@@ -9,7 +11,7 @@
 #include "remix/errors.h"
 #include "report/results.h"
 #include "report/table.h"
-#include "store/query.h"
+#include "store/results_store.h"
 
 namespace remix::cli {
 
@@ -21,7 +23,7 @@ struct ResultsOptions {
 };
 
 int print_results(const ResultsOptions& o) {
-  auto db = store::open_readonly(o.db);
+  auto db = store::open_store(o.db, store::Access::ReadOnly);
   report::ResultsQuery q;
   if (!o.rows.empty()) q.rows = text::split(o.rows, ',');
   q.cols = o.cols;
@@ -42,15 +44,36 @@ struct RunsOptions {
 };
 
 int print_runs(const RunsOptions& o) {
-  std::string where = o.status.empty() ? "" : " WHERE r.status = '" + o.status + "'";
-  auto rows = store::query_readonly(
-      o.db,
-      "SELECT r.id, r.name, r.kind, r.status, r.attempt, "
-      "CASE WHEN r.ended_at IS NOT NULL AND r.started_at IS NOT NULL THEN round(r.ended_at - r.started_at, 1) END "
-      "AS seconds, (SELECT group_concat(substr(m.key, 7) || '=' || printf('%.4g', m.value), ' ') FROM latest_metrics m "
-      "WHERE m.run_id = r.id AND m.key LIKE 'final/%') AS final_metrics, substr(coalesce(r.error, ''), 1, 60) AS error "
-      "FROM runs r" + where + " ORDER BY r.id");
-  fmt::print("{}", report::render(report::table_from_query(rows), report::parse_table_format(o.format)));
+  auto db = store::open_store(o.db, store::Access::ReadOnly);
+  std::vector<store::SqlValue> params;
+  std::string where;
+  if (!o.status.empty()) {
+    where = " WHERE status = ?";
+    params.push_back(o.status);
+  }
+  auto runs = db->read("SELECT id, name, kind, status, attempt, started_at, ended_at, coalesce(error, '') FROM runs" +
+                           where + " ORDER BY id",
+                       params);
+  // Each run's final metrics, "key=value" with 4 significant digits.
+  std::map<std::int64_t, std::vector<std::string>> finals;
+  for (const auto& r : db->read("SELECT run_id, key, value FROM latest_metrics WHERE substr(key, 1, 6) = 'final/' "
+                                "AND value IS NOT NULL ORDER BY run_id, key")
+                           .rows)
+    finals[std::get<std::int64_t>(r[0])].push_back(
+        fmt::format("{}={:.4g}", store::to_text(r[1]).substr(6), std::stod(store::to_text(r[2]))));
+  report::Table t;
+  t.columns = {"id", "name", "kind", "status", "attempt", "seconds", "final_metrics", "error"};
+  for (const auto& r : runs.rows) {
+    auto id = std::get<std::int64_t>(r[0]);
+    nlohmann::json seconds = nullptr;
+    if (!std::holds_alternative<std::monostate>(r[5]) && !std::holds_alternative<std::monostate>(r[6]))
+      seconds = std::round((std::stod(store::to_text(r[6])) - std::stod(store::to_text(r[5]))) * 10) / 10;
+    auto f = finals.find(id);
+    t.rows.push_back({id, store::to_text(r[1]), store::to_text(r[2]), store::to_text(r[3]), std::get<std::int64_t>(r[4]),
+                      seconds, f == finals.end() ? "" : text::join(f->second, " "),
+                      store::to_text(r[7]).substr(0, 60)});
+  }
+  fmt::print("{}", report::render(t, report::parse_table_format(o.format)));
   return 0;
 }
 

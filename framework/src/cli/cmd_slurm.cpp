@@ -52,11 +52,13 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   auto planned = plan_experiment(g, o.file, o.overrides);
   auto store = store::open_store(planned.location, store::Access::Create);
   auto sweep = sweep::register_sweep(*store, planned.plan, planned.trials);
-  std::string db = fs::absolute(planned.location).lexically_normal().string();
-  std::string logs = fs::absolute(o.output_dir.empty() ? fs::path(planned.location).parent_path() / "slurm"
-                                                        : fs::path(o.output_dir))
-                         .lexically_normal()
-                         .string();
+  // A database server is reached by its URI (its password stays out of the script: PGPASSWORD, exported by
+  // sbatch, or ~/.pgpass); a file by its absolute path. Logs go beside a file, or under experiment.output_dir.
+  const bool server = store::is_server_location(planned.location);
+  auto output_dir = planned.trials.front().config.get_string("experiment.output_dir");
+  std::string db = server ? store->location() : fs::absolute(planned.location).lexically_normal().string();
+  fs::path default_logs = server ? fs::path(output_dir) / "slurm" : fs::path(planned.location).parent_path() / "slurm";
+  std::string logs = fs::absolute(o.output_dir.empty() ? default_logs : fs::path(o.output_dir)).lexically_normal().string();
   std::string remix = boost::dll::program_location().string();
 
   std::string script = "#!/bin/bash\n";
@@ -72,9 +74,13 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
       "#\n# Sweep '{}': {} trials registered in {}.\n"
       "# Every array task claims trials until none is left; resubmitting this script resumes the sweep\n"
       "# (completed trials are never rerun; interrupted and orphaned ones continue from their checkpoints).\n"
-      "# The database must be on a disk every node sees, with working POSIX locks (see README, \"Sweeps on a\n"
-      "# cluster\": SQLite over NFS is unsafe with many writers).\n",
-      sweep.name, sweep.trials, db);
+      "{}",
+      sweep.name, sweep.trials, db,
+      server ? fmt::format("# Every task connects to the PostgreSQL server; checkpoints go to experiment.output_dir ({}),\n"
+                           "# which every node must see for a re-queued trial to resume on another node.\n",
+                           fs::absolute(output_dir).lexically_normal().string())
+             : "# The database must be on a disk every node sees, with working POSIX locks (see README, \"Sweeps on a\n"
+               "# cluster\": SQLite over NFS is unsafe with many writers; a PostgreSQL server is not).\n");
   script += fmt::format("mkdir -p {}\n", shell_quote(logs));
   std::string command = shell_quote(remix);
   for (const auto& p : g.plugin_paths) command += " --plugin-path " + shell_quote(fs::absolute(p).string());

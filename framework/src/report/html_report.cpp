@@ -46,17 +46,18 @@ std::vector<Group> group_trials(const std::vector<TrialRecord>& trials, const st
 }
 
 // Mean over a group's runs of a metric's history, step by step.
-Series group_series(const store::Database& db, const Group& g, const std::string& key) {
+Series group_series(store::ResultsStore& store, const Group& g, const std::string& key) {
   std::map<std::int64_t, std::pair<double, int>> by_step;
-  auto st = db.prepare("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND value IS NOT NULL ORDER BY step");
   for (const auto* t : g.trials) {
-    st.bind(1, t->run_id).bind(2, key);
-    while (st.step()) {
-      auto& acc = by_step[st.column_int(0)];
-      acc.first += st.column_double(1);
+    for (const auto& r : store.read("SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND value IS NOT "
+                                    "NULL ORDER BY step",
+                                    {t->run_id, key})
+                             .rows) {
+      auto& acc = by_step[std::get<std::int64_t>(r[0])];
+      acc.first += std::holds_alternative<double>(r[1]) ? std::get<double>(r[1])
+                                                        : static_cast<double>(std::get<std::int64_t>(r[1]));
       acc.second += 1;
     }
-    st.reset();
   }
   Series s;
   s.label = g.label;
@@ -147,10 +148,10 @@ std::string html_table(const Table& t) {
 
 }  // namespace
 
-std::string render_report(const store::Database& db, const std::string& sweep, const WhereFilter& where) {
-  auto trials = filter_trials(load_trials(db, sweep), where);
+std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where) {
+  auto trials = filter_trials(load_trials(store, sweep), where);
   if (trials.empty())
-    throw UserError(fmt::format("{}: no trials to report{}{}", db.path(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
+    throw UserError(fmt::format("{}: no trials to report{}{}", store.location(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
                                 where.empty() ? "" : " matching --where"));
   auto keys = varying_keys(trials);
   auto groups = group_trials(trials, keys);
@@ -158,11 +159,11 @@ std::string render_report(const store::Database& db, const std::string& sweep, c
   LineChart loss{"train-loss", "training loss (mean over seeds)", "step", "train/loss", {}};
   LineChart ess{"routing-ess", "routing ESS of the applied weights: mean (solid), worst token (dashed)", "step", "ESS", {}};
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    auto s = group_series(db, groups[i], "train/loss");
+    auto s = group_series(store, groups[i], "train/loss");
     s.color = static_cast<int>(i);
     loss.series.push_back(s);
-    auto mean = group_series(db, groups[i], "routing/ess_mean");
-    auto worst = group_series(db, groups[i], "routing/ess_worst");  // the worst token of any site
+    auto mean = group_series(store, groups[i], "routing/ess_mean");
+    auto worst = group_series(store, groups[i], "routing/ess_worst");  // the worst token of any site
     mean.color = worst.color = static_cast<int>(i);
     mean.label += " mean";
     worst.label += " worst";
@@ -189,7 +190,7 @@ std::string render_report(const store::Database& db, const std::string& sweep, c
       "th {{ background: #f3f3f3; }} svg.chart {{ display: block; margin: 0.8em 0; border: 1px solid #eee; }}\n"
       ".meta {{ color: #666; font-size: 13px; }}\n</style></head><body>\n"
       "<h1>remix report: {0}</h1>\n<p class=\"meta\">{1} &middot; {2} trials ({3}) &middot; generated {4} by remix {5}</p>\n",
-      escape_xml(title), escape_xml(db.path()), trials.size(),
+      escape_xml(title), escape_xml(store.location()), trials.size(),
       escape_xml(text::join(counts, ", ")), when, build_info::version());
   html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";

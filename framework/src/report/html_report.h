@@ -6,12 +6,12 @@
 #include <string>
 
 #include "report/results.h"
-#include "store/sqlite.h"
+#include "store/results_store.h"
 
 namespace remix::report {
 
 // The trials of `sweep` (all when empty) that pass `where`. Throws UserError when the sweep does not exist or
 // no trial is left.
-std::string render_report(const store::Database& db, const std::string& sweep, const WhereFilter& where = {});
+std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where = {});
 
 }  // namespace remix::report

@@ -11,7 +11,6 @@
 #include "common/text.h"
 #include "config/core_schema.h"
 #include "remix/errors.h"
-#include "store/query.h"
 
 namespace remix::report {
 
@@ -88,40 +87,35 @@ void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<st
   });
 }
 
-std::vector<TrialRecord> load_trials(const store::Database& db, const std::string& sweep) {
+std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::string& sweep) {
   std::string filter = "r.kind = 'trial'";
+  std::vector<store::SqlValue> params;
   if (!sweep.empty()) {
-    auto found = db.prepare("SELECT count(*) FROM sweeps WHERE name = ?");
-    found.bind(1, sweep).step();
-    if (found.column_int(0) == 0) {
-      std::vector<std::string> names;
-      for (const auto& r : store::query(db, "SELECT DISTINCT name FROM sweeps ORDER BY name").rows)
-        names.push_back(std::get<std::string>(r[0]));
-      throw UserError(fmt::format("{}: no sweep named '{}'{}; sweeps: {}", db.path(), sweep, text::did_you_mean(sweep, names),
-                                  names.empty() ? "none" : text::join(names, ", ")));
-    }
+    store.find_sweep(sweep);  // a UserError naming the sweeps there are
     filter = "r.id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?))";
+    params.push_back(sweep);
   }
+  auto as_int = [](const store::SqlValue& v) { return std::get<std::int64_t>(v); };
   std::vector<TrialRecord> trials;
   std::map<std::int64_t, std::size_t> index;
-  auto runs = db.prepare("SELECT r.id, r.name, r.status FROM runs r WHERE " + filter + " ORDER BY r.id");
-  if (!sweep.empty()) runs.bind(1, sweep);
-  while (runs.step()) {
-    index[runs.column_int(0)] = trials.size();
-    trials.push_back({runs.column_int(0), runs.column_text(1), runs.column_text(2), {}, {}});
+  for (const auto& r : store.read("SELECT r.id, r.name, r.status FROM runs r WHERE " + filter + " ORDER BY r.id", params).rows) {
+    index[as_int(r[0])] = trials.size();
+    trials.push_back({as_int(r[0]), store::to_text(r[1]), store::to_text(r[2]), {}, {}});
   }
-  auto params = db.prepare("SELECT p.run_id, p.key, p.value FROM params p JOIN runs r ON r.id = p.run_id WHERE " + filter);
-  if (!sweep.empty()) params.bind(1, sweep);
-  while (params.step()) {
-    auto it = index.find(params.column_int(0));
-    if (it != index.end()) trials[it->second].params[params.column_text(1)] = unquote(params.column_text(2));
+  for (const auto& r :
+       store.read("SELECT p.run_id, p.key, p.value FROM params p JOIN runs r ON r.id = p.run_id WHERE " + filter, params)
+           .rows) {
+    auto it = index.find(as_int(r[0]));
+    if (it != index.end()) trials[it->second].params[store::to_text(r[1])] = unquote(store::to_text(r[2]));
   }
-  auto metrics = db.prepare("SELECT m.run_id, m.key, m.value FROM latest_metrics m JOIN runs r ON r.id = m.run_id "
-                            "WHERE m.value IS NOT NULL AND " + filter);
-  if (!sweep.empty()) metrics.bind(1, sweep);
-  while (metrics.step()) {
-    auto it = index.find(metrics.column_int(0));
-    if (it != index.end()) trials[it->second].metrics[metrics.column_text(1)] = metrics.column_double(2);
+  for (const auto& r : store.read("SELECT m.run_id, m.key, m.value FROM latest_metrics m JOIN runs r ON r.id = "
+                                  "m.run_id WHERE m.value IS NOT NULL AND " + filter,
+                                  params)
+                           .rows) {
+    auto it = index.find(as_int(r[0]));
+    if (it != index.end())
+      trials[it->second].metrics[store::to_text(r[1])] =
+          std::holds_alternative<double>(r[2]) ? std::get<double>(r[2]) : static_cast<double>(as_int(r[2]));
   }
   return trials;
 }

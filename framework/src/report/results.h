@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "report/table.h"
-#include "store/sqlite.h"
+#include "store/results_store.h"
 
 namespace remix::report {
 
@@ -27,7 +27,7 @@ struct TrialRecord {
 
 // The trials of `sweep` (all trials of the database when empty). Throws UserError naming the known sweeps
 // when there is no such sweep.
-std::vector<TrialRecord> load_trials(const store::Database& db, const std::string& sweep);
+std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::string& sweep);
 
 struct Aggregate {
   double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2

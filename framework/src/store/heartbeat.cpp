@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "common/log.h"
+#include <memory>
+
 #include "store/results_store.h"
 
 namespace remix::store {
@@ -21,15 +23,23 @@ Heartbeat::~Heartbeat() {
 }
 
 void Heartbeat::loop() {
-  try {
-    auto store = open_store(location_, Access::ReadWrite);
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stop_) {
+  // A beat that fails (a database server away for a while) is tried again at the next one, on a new connection:
+  // a trial must not go stale, and be run a second time elsewhere, because its store blinked.
+  std::unique_ptr<ResultsStore> store;
+  bool failing = false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stop_) {
+    try {
+      if (!store) store = open_store(location_, Access::ReadWrite);
       store->heartbeat(run_id_);
-      wake_.wait_for(lock, std::chrono::duration<double>(interval_), [this] { return stop_; });
+      if (failing) log::info("heartbeat of run {} is back", run_id_);
+      failing = false;
+    } catch (const std::exception& e) {
+      if (!failing) log::warn("heartbeat of run {} failed (trying again): {}", run_id_, e.what());
+      failing = true;
+      store.reset();
     }
-  } catch (const std::exception& e) {
-    log::warn("heartbeat of run {} stopped: {}", run_id_, e.what());
+    wake_.wait_for(lock, std::chrono::duration<double>(interval_), [this] { return stop_; });
   }
 }
 

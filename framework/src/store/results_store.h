@@ -1,10 +1,11 @@
-// The results store: everything a run records, and every transition of a run's life, behind one interface
-// that each backend implements (SQLite files today, store/sqlite_store.h; a database server is the next).
-// Nothing above store/ sees SQL or a backend's types: the queue, the worker, the trial runner and the trainer
-// all go through this. (report/ and `remix query` read the database with SQL through store/query.h.)
+// The results store: everything a run records, and every transition of a run's life, behind one interface.
+// One implementation (store/sql_store.h) speaks portable SQL to a session of either engine: a SQLite file (the
+// embedded default) or a PostgreSQL server (sweeps across machines). Nothing above store/ sees an engine's
+// types: the queue, the worker, the trial runner and the trainer all go through this; report/ reads through
+// read() in portable SQL, and `remix query` runs a user's SQL read-only through store/query.h.
 //
-// The life of a run, one function per transition (the SQLite backend keeps all of them, and every write to
-// `runs`, in store/sqlite_run_lifecycle.cpp):
+// The life of a run, one function per transition (all of them, and every write to `runs`, are in
+// store/run_lifecycle.cpp, for both engines):
 //
 //   register_sweep / register_run ──> pending ──claim──> running ──complete──> completed (never run again)
 //                                                          │  │
@@ -28,6 +29,9 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "remix/errors.h"
+#include "store/sql_value.h"
 
 namespace remix::store {
 
@@ -121,6 +125,21 @@ class ResultsStore {
   // The newest value of every metric whose key starts with `prefix`, per run of the sweep.
   virtual std::map<std::int64_t, std::map<std::string, double>> latest_metrics(std::int64_t sweep_id,
                                                                               const std::string& prefix) = 0;
+
+  // A read of remix's tables in portable SQL (`?` placeholders; what SQLite and PostgreSQL both accept), for
+  // the tables and charts of report/.
+  virtual QueryResult read(const std::string& sql, const std::vector<SqlValue>& params = {}) = 0;
+};
+
+// A server connection lost inside a transaction: the transaction is gone and the store runs it again.
+struct ConnectionLost : StoreError {
+  using StoreError::StoreError;
+};
+
+// A server that could not be reached right now (refused, restarting, timed out) as opposed to one that said
+// no (wrong credentials, no such database): a process started by a worker may wait for it to come back.
+struct ServerUnavailable : StoreError {
+  using StoreError::StoreError;
 };
 
 enum class Access {
@@ -129,8 +148,14 @@ enum class Access {
   ReadOnly,   // read an existing store; every write is refused
 };
 
-// The store at `location` (a SQLite file path). Throws StoreError naming the location: a missing folder or file, not a remix
+// The store at `location`: a PostgreSQL URI (postgresql://user@host:port/db) or a SQLite file path. Its schema
+// is recognised before anything is written (another application's database, or a newer remix's, is refused
+// untouched). Throws StoreError naming the location: a missing folder or file, not a remix
 // database, a schema newer than this remix, or a location of a backend this build does not have.
 std::unique_ptr<ResultsStore> open_store(const std::string& location, Access access);
+// A location as it may be shown or recorded: a URI loses its password (user:password@, password=).
+std::string redact_location(const std::string& location);
+// Whether the location names a database server (a URI) rather than a file.
+bool is_server_location(const std::string& location);
 
 }  // namespace remix::store

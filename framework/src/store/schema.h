@@ -1,17 +1,21 @@
-// The results database schema (docs/architecture.md §8) and its migrations. The schema version lives in the
-// `schema_version` table; opening a database applies the missing migrations in one transaction, and refuses a
-// database written by a newer remix.
+// The results database schema (docs/architecture.md §8) and its migrations, in each engine's dialect. The
+// schema version lives in the `schema_version` table; opening a store for writing applies the missing
+// migrations in one transaction, and a database written by a newer remix is refused.
 #pragma once
 
-#include "store/sqlite.h"
+#include <optional>
+
+#include "store/sql_session.h"
 
 namespace remix::store {
 
 inline constexpr int kSchemaVersion = 1;
 
-// Brings `db` to kSchemaVersion. Throws StoreError if the database is newer than this remix.
-void migrate(Database& db);
-// The version a database is at (0 for an empty one). Works on read-only connections.
-int schema_version(const Database& db);
+// The version of a remix database (0 for an empty one), or nullopt for a database of another application.
+std::optional<int> remix_schema_version(SqlSession& session);
+// The same, as a StoreError naming the database for another application's database or a newer schema.
+int schema_version(SqlSession& session);
+// Brings the database to kSchemaVersion (schema_version's errors first).
+void migrate(SqlSession& session);
 
 }  // namespace remix::store

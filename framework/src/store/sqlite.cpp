@@ -26,12 +26,6 @@ namespace {
 
 }  // namespace
 
-std::string to_text(const SqlValue& v) {
-  if (std::holds_alternative<std::monostate>(v)) return "";
-  if (auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
-  if (auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
-  return std::get<std::string>(v);
-}
 
 Statement::Statement(sqlite3* db, const std::string& sql, const std::string& db_path)
     : db_(db), sql_(sql), db_path_(db_path) {

@@ -7,14 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
-namespace remix::store {
+#include "store/sql_value.h"
 
-// A value read from or bound to a statement.
-using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
-std::string to_text(const SqlValue& v);
+namespace remix::store {
 
 class Statement {
  public:

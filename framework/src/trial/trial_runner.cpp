@@ -4,7 +4,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -39,13 +41,30 @@ std::map<std::string, std::string> plugin_tags(const config::ResolvedConfig& cfg
   return tags;
 }
 
+// The store the worker just claimed this run in: a database server that is away for a moment (restarting)
+// is waited for, with backoff, rather than failing a trial that was about to run.
+std::unique_ptr<store::ResultsStore> open_claimed_store(const std::string& location) {
+  double wait = 0.5, waited = 0;
+  for (;;) {
+    try {
+      return store::open_store(location, store::Access::ReadWrite);
+    } catch (const store::ServerUnavailable& e) {
+      if (waited > 120) throw;
+      log::warn("{}; trying again in {:.1f} s", e.what(), wait);
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      waited += wait;
+      wait = std::min(wait * 2, 8.0);
+    }
+  }
+}
+
 }  // namespace
 
 int run_trial(const TrialRequest& request) {
   // If the worker that started us dies, end like an interrupted trial (checkpoint, `interrupted`).
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   InterruptGuard interrupt;
-  auto db = store::open_store(request.db_path, store::Access::ReadWrite);
+  auto db = open_claimed_store(request.db_path);
   auto run = db->run(request.run_id);
   if (!run) throw UserError(fmt::format("{}: no run with id {}", request.db_path, request.run_id));
   db->attach(request.run_id);

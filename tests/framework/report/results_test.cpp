@@ -56,7 +56,7 @@ std::string make_db(const test::TempDir& dir) {
 
 TEST(Results, MeansStdsCountsAndBestMarks) {
   test::TempDir dir;
-  auto db = store::open_readonly(make_db(dir));
+  auto db = store::open_store(make_db(dir), store::Access::ReadOnly);
   auto trials = load_trials(*db, "cmp");
   ASSERT_EQ(trials.size(), 6u);
   EXPECT_EQ(varying_keys(trials), std::vector<std::string>{"router.plugin"});  // seed and paths excluded
@@ -83,7 +83,7 @@ TEST(Results, MeansStdsCountsAndBestMarks) {
 
 TEST(Results, ColumnsByKeyWhereFilterAndErrors) {
   test::TempDir dir;
-  auto db = store::open_readonly(make_db(dir));
+  auto db = store::open_store(make_db(dir), store::Access::ReadOnly);
   auto trials = load_trials(*db, "");
   ResultsQuery q;
   q.rows = {"seed"};

@@ -1,26 +1,27 @@
-// The results store in one SQLite file (WAL, busy timeout, short IMMEDIATE transactions): the embedded
-// backend of ResultsStore. Records (experiments, params, tags, artifacts, metrics) are written in
-// sqlite_store.cpp; every transition of a run, and so every write to the `runs` table, in
-// sqlite_run_lifecycle.cpp.
+// The results store over a session of either engine (store/sql_session.h): records (experiments, params, tags,
+// artifacts, metrics) and reads in sql_store.cpp; every transition of a run, and so every write to the `runs`
+// table, in run_lifecycle.cpp. Its SQL is portable: `?` placeholders, ON CONFLICT upserts, RETURNING; where the
+// engines differ (a claim's row lock) the session's dialect says which. Every write is one short transaction,
+// run again whole when a server connection was lost in the middle of it (each is safe to repeat).
 #pragma once
 
+#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "store/results_store.h"
-#include "store/sqlite.h"
+#include "store/sql_session.h"
 
 namespace remix::store {
 
-class SqliteStore final : public ResultsStore {
+class SqlStore final : public ResultsStore {
  public:
-  // Opens (ReadWrite: creating and migrating) the database at `path`; see open_store.
-  SqliteStore(const std::string& path, Access access);
+  // Recognises the database (read-only), refusing another application's or a newer remix's; then, unless
+  // ReadOnly, prepares it for writing and migrates it.
+  SqlStore(std::unique_ptr<SqlSession> session, Access access);
 
-  const std::string& location() const override { return db_.path(); }
-  // The connection, for the store's own tests and benchmarks.
-  Database& database() { return db_; }
+  const std::string& location() const override { return session_->location(); }
+  SqlSession& session() { return *session_; }
 
   std::int64_t ensure_experiment(const std::string& name) override;
   std::int64_t find_sweep(const std::string& name) override;
@@ -48,16 +49,19 @@ class SqliteStore final : public ResultsStore {
   void write_metrics(std::int64_t run_id, const std::vector<MetricRow>& rows) override;
   std::map<std::int64_t, std::map<std::string, double>> latest_metrics(std::int64_t sweep_id,
                                                                       const std::string& prefix) override;
+  QueryResult read(const std::string& sql, const std::vector<SqlValue>& params) override;
 
  private:
-  // Inserts the params of a run inside the caller's transaction (existing keys keep their value).
+  // Runs `body` in one transaction; again from the start when the connection was lost inside it.
+  void transact(const std::function<void()>& body);
+  // Inserts a pending run unless its key is known (inside the caller's transaction); its id and whether it is new.
+  std::pair<std::int64_t, bool> insert_pending(std::int64_t experiment_id, const PendingRun& run);
   void insert_params(std::int64_t run_id, const std::vector<std::pair<std::string, std::string>>& params);
-  // The end of an attempt: status, ended_at, error and stderr tail.
+  void start_attempt(std::int64_t run_id);
   void end_attempt(std::int64_t run_id, const char* status, const std::string& error, const std::string& stderr_tail);
+  std::optional<RunRecord> run_where(const std::string& condition, const SqlValue& value);
 
-  Database db_;
-  // Prepared once: metric writes are the hot path (bench_recorder).
-  std::optional<Statement> insert_metric_, upsert_latest_;
+  std::unique_ptr<SqlSession> session_;
 };
 
 }  // namespace remix::store
