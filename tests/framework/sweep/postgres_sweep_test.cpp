@@ -69,6 +69,13 @@ TEST(PostgresSweep, FourWorkersOnTwoHostsRunEveryTrialExactlyOnce) {
   EXPECT_EQ(output.find("deadlock"), std::string::npos);
   EXPECT_EQ(number(db, "SELECT count(*) FROM runs WHERE kind = 'trial'"), 40);
   EXPECT_EQ(number(db, "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed' AND attempt = 1"), 40);
+  // The commands that read a sweep read it from the server.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"results", db, "--sweep", "pgsweep " + seeds}, {"runs", db}, {"report", db, "-o", dir.file("r.html")}}) {
+    auto r = test::run_command(on_host("", args));
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+  }
+  EXPECT_NE(test::read_file(dir.file("r.html")).find("<svg"), std::string::npos);
   if (geteuid() == 0) {
     EXPECT_GT(number(db, "SELECT count(*) FROM runs WHERE kind = 'trial' AND host = 'remix-other-host'"), 0);
     EXPECT_GT(number(db, "SELECT count(*) FROM runs WHERE kind = 'trial' AND host <> 'remix-other-host'"), 0);
