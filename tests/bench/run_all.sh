@@ -2,11 +2,12 @@
 # Every benchmark of tests/bench in one command, one after the other (never at once: each measures the whole
 # machine): the mixture layer and step ratios, the training step per router with ReMix(M) against M softmax
 # steps, eval generation tokens/s and MFU against an sgemm of the same run, the SQLite logging rate, and the
-# results store's claims and metric rows per second on SQLite and on a PostgreSQL server.
+# results store's claims and metric rows per second on SQLite and on a PostgreSQL server, and one multitask
+# preview against one real multitask trial.
 #   tests/bench/run_all.sh [build dir]        (default: build)
 set -e
 bench="${1:-build}/tests/bench"
-for b in bench_mixture bench_train bench_recorder bench_store; do
+for b in bench_mixture bench_train bench_recorder bench_store bench_preview; do
   [ -x "$bench/$b" ] || { echo "run_all.sh: $bench/$b not built (cmake --build ${1:-build})" >&2; exit 2; }
 done
 "$bench/bench_mixture"
@@ -16,3 +17,5 @@ echo
 "$bench/bench_recorder"
 echo
 "$bench/bench_store"
+echo
+"$bench/bench_preview"

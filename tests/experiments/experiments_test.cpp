@@ -21,7 +21,7 @@ TEST(Experiments, EveryExperimentFileExpandsAndValidates) {
     EXPECT_NE(r.out.find(" to run (database "), std::string::npos) << e.path() << "\n" << r.out;
     ++checked;
   }
-  EXPECT_GE(checked, 13);  // quickstart, compare, the nine ablations and the two calibration runs
+  EXPECT_GE(checked, 14);  // quickstart, compare, multitask_preview, the nine ablations and two calibration runs
 }
 
 }  // namespace

@@ -24,7 +24,8 @@ const std::map<std::string, std::set<std::string>> kMayUse = {
     {"trial", {"common", "config", "plugin", "store", "model", "adapter", "train"}},
     {"sweep", {"common", "config", "plugin", "store"}},
     {"report", {"common", "config", "store"}},
-    {"cli", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial", "sweep", "report"}},
+    {"preview", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial"}},
+    {"cli", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial", "sweep", "report", "preview"}},
 };
 
 TEST(Architecture, NoLayerIncludesOneAboveItOrBeside) {

@@ -47,6 +47,9 @@ enum ParamFlags : std::uint32_t {
   kParamNone = 0,
   // Not part of the trial key: changing it does not change what a trial computes (paths, verbosity, ...).
   kParamNotInKey = 1u << 0,
+  // Part of the trial key only when set to something other than its default: for a key added after trials were
+  // recorded, whose default does what they did, so their keys stay the same (and finished trials are not rerun).
+  kParamKeyWhenSet = 1u << 1,
 };
 
 // One entry of a parameter table. Plain data (pointers to string literals) so that a descriptor can hold a
@@ -77,6 +80,11 @@ struct ParamSpec {
   constexpr ParamSpec not_in_key() const {
     ParamSpec p = *this;
     p.flags |= kParamNotInKey;
+    return p;
+  }
+  constexpr ParamSpec in_key_when_set() const {
+    ParamSpec p = *this;
+    p.flags |= kParamKeyWhenSet;
     return p;
   }
   constexpr ParamSpec required() const {

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "common/text.h"
 #include "remix/errors.h"
+#include "report/preview_comparison.h"
 #include "report/results.h"
 #include "report/table.h"
 #include "store/results_store.h"
@@ -20,10 +21,35 @@ namespace {
 struct ResultsOptions {
   std::string db, sweep, rows, cols, format = "table";
   std::vector<std::string> metrics, where;
+  bool previews = false;
 };
+
+// Previews of the sweep's task weightings against its real trials at the same weightings.
+int print_previews(const ResultsOptions& o, store::ResultsStore& db) {
+  auto data = report::load_preview_data(db, o.sweep);
+  auto tables = report::preview_tables(data);
+  auto format = report::parse_table_format(o.format);
+  bool text = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
+  if (!text) {  // machine-readable: the three tables one after the other, each its own document
+    for (const auto* t : {&tables.side_by_side, &tables.agreement, &tables.speed}) fmt::print("{}", report::render(*t, format));
+    return 0;
+  }
+  fmt::print("Previews of sweep '{}' against its real trials, per task (final headline metric)\n\n", data.sweep);
+  fmt::print("{}", report::render(tables.side_by_side, format));
+  fmt::print("\nAgreement over the weightings with a real trial: Spearman rank correlation (all of them, and the "
+             "mixed ones only:\na one-hot arithmetic preview is its own source run), the weighting each rule's "
+             "preview picks and its regret\n(real value of the real best minus real value of the pick)\n\n");
+  fmt::print("{}", report::render(tables.agreement, format));
+  fmt::print("\nTime: a preview (merge + evaluation) against a real multitask trial\n\n");
+  fmt::print("{}", report::render(tables.speed, format));
+  if (data.real.empty())
+    fmt::print("\nno completed real trial shares a group with the previews: nothing to compare yet\n");
+  return 0;
+}
 
 int print_results(const ResultsOptions& o) {
   auto db = store::open_store(o.db, store::Access::ReadOnly);
+  if (o.previews) return print_previews(o, *db);
   report::ResultsQuery q;
   if (!o.rows.empty()) q.rows = text::split(o.rows, ',');
   q.cols = o.cols;
@@ -84,10 +110,17 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* cmd = app.add_subcommand("results", "comparison table of a sweep: mean ± std over seeds");
   cmd->add_option("db", o->db, "results database")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
-  cmd->add_option("--rows", o->rows, "config keys whose values make the rows, comma-separated (default: what varies)");
-  cmd->add_option("--cols", o->cols, "a config key whose values make the columns (default: one column per metric)");
-  cmd->add_option("--metric", o->metrics, "metric(s) to show (default: every final/... metric)");
-  cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable)");
+  auto* rows = cmd->add_option("--rows", o->rows, "config keys whose values make the rows, comma-separated (default: what varies)");
+  auto* cols = cmd->add_option("--cols", o->cols, "a config key whose values make the columns (default: one column per metric)");
+  auto* metric = cmd->add_option("--metric", o->metrics, "metric(s) to show (default: every final/... metric)");
+  auto* where = cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable)");
+  cmd->add_flag("--previews", o->previews,
+                "previews of task weightings (remix preview) against the real trials: side by side, rank "
+                "correlation, regret, speed")
+      ->excludes(rows)
+      ->excludes(cols)
+      ->excludes(metric)
+      ->excludes(where);
   cmd->add_option("-f,--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "markdown", "csv", "json"}))
       ->capture_default_str();

@@ -30,6 +30,7 @@ void add_report_command(CLI::App& app, const GlobalOptions& global, Action& acti
 void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& action);  // and the hidden `trial`
 void add_conformance_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_preview_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_db_command(CLI::App& app, const GlobalOptions& global, Action& action);  // db copy
 
 }  // namespace remix::cli

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   cli::add_slurm_command(app, global, action);
   cli::add_results_commands(app, global, action);
   cli::add_report_command(app, global, action);
+  cli::add_preview_command(app, global, action);
   cli::add_db_command(app, global, action);
 
   try {

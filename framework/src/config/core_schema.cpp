@@ -78,6 +78,30 @@ const std::vector<ParamSpec> kCore = {
     param("train.grad_clip", T::Float, "1.0", "global gradient-norm clip (0 = off)").at_least(0),
     param("train.samples", T::Int, "4", "M: routing samples per sequence for policy-gradient routers").at_least(1),
     param("train.estimator", T::Choice, "rloo", "policy-gradient estimator").one_of("rloo|reinforce"),
+    // Added after trials were recorded: in the trial key only when set otherwise (their defaults do what
+    // earlier trials did).
+    param("train.optimizer", T::Choice, "adamw",
+          "adamw, or ivon (variational online Newton: its Hessian is recorded as a precision for previews)")
+        .one_of("adamw|ivon")
+        .in_key_when_set(),
+    param("train.precision", T::Choice, "none",
+          "after training, record a diagonal precision of the trainable parameters by squared gradients (sg), for "
+          "multitask previews")
+        .one_of("none|sg")
+        .in_key_when_set(),
+    param("train.precision_examples", T::Int, "0", "training examples the sg precision sums (0 = all)")
+        .at_least(0)
+        .in_key_when_set(),
+    param("train.ivon.ess", T::Float, "0", "IVON's effective sample size (0 = the training examples of the weighted "
+                                           "tasks)")
+        .at_least(0)
+        .in_key_when_set(),
+    param("train.ivon.hess_init", T::Float, "0.01", "IVON's initial Hessian estimate").range(1e-12, 1e6).in_key_when_set(),
+    param("train.ivon.beta1", T::Float, "0.9", "IVON's momentum of the gradient").range(0, 0.999999).in_key_when_set(),
+    param("train.ivon.beta2", T::Float, "0.99999", "IVON's momentum of the Hessian").range(0, 0.99999999).in_key_when_set(),
+    param("train.ivon.weight_decay", T::Float, "1e-4", "IVON's weight decay δ (its prior precision per example)")
+        .range(1e-12, 10)
+        .in_key_when_set(),
     param("train.log_every", T::Int, "10", "steps between metric records").at_least(1).not_in_key(),
     param("train.eval_every", T::Int, "100", "steps between evaluations (0 = only at the end)").at_least(0),
     param("train.checkpoint_every", T::Int, "50", "steps between checkpoints (0 = never)").at_least(0).not_in_key(),

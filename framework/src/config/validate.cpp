@@ -113,6 +113,7 @@ class Validator {
     }
     out_.tree[json_pointer_of(path)] = v;
     if (spec.flags & kParamNotInKey) out_.not_in_key.insert(path);
+    if ((spec.flags & kParamKeyWhenSet) && spec.default_value && v == default_json(spec)) out_.not_in_key.insert(path);
   }
 
   void walk_core(const ConfigNode& node, const std::string& prefix) {
@@ -150,7 +151,7 @@ class Validator {
         continue;
       }
       out_.tree[ptr] = default_json(spec);
-      if (spec.flags & kParamNotInKey) out_.not_in_key.insert(spec.name);
+      if (spec.flags & (kParamNotInKey | kParamKeyWhenSet)) out_.not_in_key.insert(spec.name);
     }
     if (!out_.tree.contains(json_pointer_of("sweep.parameters"))) out_.tree[json_pointer_of("sweep.parameters")] = json::object();
     out_.not_in_key.insert("sweep");
@@ -219,7 +220,7 @@ class Validator {
         continue;
       }
       out_.tree[ptr] = default_json(s);
-      if (s.flags & kParamNotInKey) out_.not_in_key.insert(key_path);
+      if (s.flags & (kParamNotInKey | kParamKeyWhenSet)) out_.not_in_key.insert(key_path);
     }
     out_.plugins[path] = std::move(schema);
   }

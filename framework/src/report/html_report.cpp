@@ -11,6 +11,7 @@
 #include "common/build_info.h"
 #include "common/text.h"
 #include "remix/errors.h"
+#include "report/preview_comparison.h"
 #include "report/results.h"
 #include "report/svg_chart.h"
 #include "report/table.h"
@@ -146,6 +147,44 @@ std::string html_table(const Table& t) {
   return s + "</table>\n";
 }
 
+// For each group and pair of tasks, the real trials and each rule's previews in the plane of the two tasks'
+// headline metrics: the Pareto front the previews estimate. Empty when nothing was previewed.
+std::string preview_section(store::ResultsStore& store, const std::string& sweep) {
+  PreviewData data;
+  try {
+    data = load_preview_data(store, sweep);
+  } catch (const UserError&) {
+    return "";  // no previews of this sweep (or a database from before previews)
+  }
+  std::string html = "<h2>Task weightings: previews against real trials</h2>\n";
+  html += "<p class=\"meta\">previews merged from the per-task runs of sweep " + escape_xml(data.sweep) +
+          " (remix preview); each point one weighting of the tasks</p>\n";
+  std::size_t task_metrics = data.metrics.size() - 1;  // the last is the mean
+  int chart = 0;
+  for (const auto& group : data.groups)
+    for (std::size_t i = 0; i < task_metrics; ++i)
+      for (std::size_t j = i + 1; j < task_metrics; ++j) {
+        const auto &mx = data.metrics[i], &my = data.metrics[j];
+        LineChart c{fmt::format("pareto-{}", chart++), group + ": " + mx + " against " + my, mx, my, {}};
+        auto add = [&](const std::vector<WeightingPoint>& points, const std::string& rule, int color) {
+          Series s;
+          s.label = rule;
+          s.markers = true;
+          s.color = color;
+          for (const auto& p : points)
+            if (p.group == group && p.rule == rule && p.values.count(mx) && p.values.count(my)) {
+              s.x.push_back(p.values.at(mx));
+              s.y.push_back(p.values.at(my));
+            }
+          if (!s.x.empty()) c.series.push_back(std::move(s));
+        };
+        for (std::size_t r = 0; r < data.rules.size(); ++r) add(data.previews, data.rules[r], static_cast<int>(r) + 1);
+        add(data.real, "real", 0);  // last: drawn on top of the previews
+        html += render_svg(c);
+      }
+  return html + html_table(preview_tables(data).agreement);
+}
+
 }  // namespace
 
 std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where) {
@@ -201,6 +240,7 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
   html += "<h2>Routing weights</h2>\n" + render_svg(ess);
   html += "<h2>Expert load</h2>\n";
   for (std::size_t i = 0; i < groups.size(); ++i) html += render_svg(load_map(groups[i], static_cast<int>(i)));
+  html += preview_section(store, sweep);
   return html + "</body></html>\n";
 }
 

@@ -53,8 +53,12 @@ std::string axes(const Frame& f, const std::string& x_label, const std::string& 
   return s;
 }
 
-std::string legend_entry(int i, const std::string& label, const char* color, bool dashed) {
+std::string legend_entry(int i, const std::string& label, const char* color, bool dashed, bool marker = false) {
   double y = kTop + 8 + 16 * i;
+  if (marker)
+    return fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" fill-opacity=\"0.75\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+                       kWidth - kRight + 20, y, color, kWidth - kRight + 35, y + 4,
+                       escape_xml(label.size() > 20 ? label.substr(0, 19) + "…" : label));
   return fmt::format(
       "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"2\"{4}/>"
       "<text x=\"{5}\" y=\"{6}\">{7}</text>\n",
@@ -124,6 +128,14 @@ std::string render_svg(const LineChart& c) {
   svg += axes(f, c.x_label, c.y_label);
   for (std::size_t k = 0; k < c.series.size(); ++k) {
     const auto& s = c.series[k];
+    if (s.markers) {
+      for (std::size_t i = 0; i < s.x.size(); ++i)
+        if (std::isfinite(s.y[i]))
+          svg += fmt::format("<circle class=\"point\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\" fill-opacity=\"0.75\"/>\n",
+                             f.px(s.x[i]), f.py(s.y[i]), palette_color(s.color));
+      svg += legend_entry(static_cast<int>(k), s.label, palette_color(s.color), false, true);
+      continue;
+    }
     std::string points;
     for (std::size_t i = 0; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i])) points += fmt::format("{:.1f},{:.1f} ", f.px(s.x[i]), f.py(s.y[i]));

@@ -1,4 +1,4 @@
-// Charts as inline SVG text for the HTML report: line charts (series of (x, y) points, solid or dashed),
+// Charts as inline SVG text for the HTML report: line charts (series of (x, y) points, solid, dashed or markers),
 // bar charts with error bars, and heat maps. Pure functions of their data; no scripts, no external files.
 #pragma once
 
@@ -11,7 +11,8 @@ struct Series {
   std::string label;
   std::vector<double> x, y;
   bool dashed = false;
-  int color = 0;  // index into the palette
+  bool markers = false;  // points as unconnected markers (a scatter plot) instead of a line
+  int color = 0;         // index into the palette
 };
 
 struct LineChart {

@@ -43,11 +43,18 @@ struct RunRecord {
   std::string config;  // resolved config JSON
 };
 
-// A run to record as pending: its trial key, display name, kind ("trial", "pretrain"), resolved config JSON
+// A run to record as pending: its trial key, display name, kind ("trial", "pretrain", "preview"), config JSON
 // and the flattened params.
 struct PendingRun {
   std::string run_key, name, kind = "trial", config_json;
   std::vector<std::pair<std::string, std::string>> params;
+};
+
+// One run a preview merged: the run, the task it trained on alone, and the task's weight in the preview.
+struct PreviewSource {
+  std::int64_t run_id = 0;
+  std::string task;
+  double weight = 0;
 };
 
 // A worker takes only trials whose position in the sweep % count == index.
@@ -119,6 +126,9 @@ class ResultsStore {
   virtual std::int64_t add_artifact(std::int64_t run_id, const std::string& kind, const std::string& path,
                                     std::optional<std::int64_t> step, const std::string& sha256,
                                     std::int64_t bytes) = 0;
+  // The per-task runs a preview (kind 'preview') merged, each with its task and that task's weight; recorded
+  // once (a preview run again keeps its first record).
+  virtual void record_preview_sources(std::int64_t preview_run_id, const std::vector<PreviewSource>& sources) = 0;
   // Appends metric rows in one transaction (a step logged again replaces the old row, as a resumed run does)
   // and moves latest_metrics forward. MetricsRecorder (recorder.h) batches the calls.
   virtual void write_metrics(std::int64_t run_id, const std::vector<MetricRow>& rows) = 0;

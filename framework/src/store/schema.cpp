@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -16,12 +17,17 @@ namespace remix::store {
 
 namespace {
 
-// The migrations, each written once in SQLite's dialect and restricted to what postgres_dialect() translates:
-// INTEGER PRIMARY KEY (a row id), INTEGER, REAL, TEXT, WITHOUT ROWID. One text for both engines, so their
-// schemas cannot drift apart.
-const std::vector<std::string> kMigrations = {
+// A migration: what both engines run, written once in SQLite's dialect and restricted to what
+// postgres_dialect() translates (INTEGER PRIMARY KEY (a row id), INTEGER, REAL, TEXT, WITHOUT ROWID), so their
+// schemas cannot drift apart; and, run before it, what only one engine runs where they must differ.
+struct Migration {
+  std::string both;
+  std::string sqlite_only = "", postgres_only = "";
+};
+
+const std::vector<Migration> kMigrations = {
     // 0 -> 1: the initial schema.
-    R"sql(
+    {R"sql(
 CREATE TABLE experiments (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL UNIQUE,
@@ -102,7 +108,50 @@ CREATE TABLE artifacts (
   created_at  REAL NOT NULL
 );
 CREATE INDEX artifacts_by_run ON artifacts(run_id, kind, step);
+)sql"},
+    // 1 -> 2: multitask previews (preview/): runs of kind 'preview', and the per-task runs each one merged.
+    // SQLite cannot change a CHECK in place: the runs table is rebuilt (foreign keys off, see migrate());
+    // PostgreSQL changes the constraint.
+    {R"sql(
+CREATE TABLE preview_sources (
+  preview_run_id  INTEGER NOT NULL REFERENCES runs(id),
+  source_run_id   INTEGER NOT NULL REFERENCES runs(id),
+  task            TEXT NOT NULL,         -- the task the source run trained on alone
+  weight          REAL NOT NULL,         -- that task's weight in the previewed weighting
+  PRIMARY KEY (preview_run_id, source_run_id)
+) WITHOUT ROWID;
 )sql",
+     R"sql(
+CREATE TABLE runs_v2 (
+  id             INTEGER PRIMARY KEY,
+  run_key        TEXT NOT NULL UNIQUE,
+  experiment_id  INTEGER NOT NULL REFERENCES experiments(id),
+  name           TEXT NOT NULL,
+  kind           TEXT NOT NULL DEFAULT 'trial' CHECK (kind IN ('trial', 'pretrain', 'preview')),
+  status         TEXT NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending', 'running', 'completed', 'failed', 'interrupted')),
+  attempt        INTEGER NOT NULL DEFAULT 0,
+  heartbeat      REAL,
+  host           TEXT,
+  pid            INTEGER,
+  created_at     REAL NOT NULL,
+  started_at     REAL,
+  ended_at       REAL,
+  error          TEXT,
+  stderr_tail    TEXT,
+  config         TEXT NOT NULL
+);
+INSERT INTO runs_v2 SELECT id, run_key, experiment_id, name, kind, status, attempt, heartbeat, host, pid, created_at,
+  started_at, ended_at, error, stderr_tail, config FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v2 RENAME TO runs;
+CREATE INDEX runs_by_experiment ON runs(experiment_id, status);
+CREATE INDEX runs_by_status ON runs(status, heartbeat);
+)sql",
+     R"sql(
+ALTER TABLE runs DROP CONSTRAINT runs_kind_check;
+ALTER TABLE runs ADD CONSTRAINT runs_kind_check CHECK (kind IN ('trial', 'pretrain', 'preview'));
+)sql"},
 };
 
 // SQLite's DDL as PostgreSQL's: row ids become identity columns, INTEGER 64-bit BIGINT (SQLite's integers are
@@ -139,19 +188,38 @@ int schema_version(SqlSession& session) {
   return *version;
 }
 
-void migrate(SqlSession& session) {
-  if (schema_version(session) == kSchemaVersion) return;
+void migrate(SqlSession& session) { migrate_to(session, kSchemaVersion); }
+
+void migrate_to(SqlSession& session, int target) {
+  if (target > kSchemaVersion || target < 1) throw std::invalid_argument("migrate_to: no such schema version");
+  if (schema_version(session) >= target) return;
+  bool sqlite = session.dialect() == SqlDialect::Sqlite;
+  // SQLite rebuilds a table to change it; with foreign keys on, dropping the old `runs` would check every
+  // reference to it. The pragma has no effect inside a transaction, so it goes around it, and the references
+  // are checked before the commit instead (SQLite's documented procedure for changing a table).
+  if (sqlite) session.exec("PRAGMA foreign_keys=OFF");
+  struct KeysBackOn {
+    SqlSession& s;
+    bool on;
+    ~KeysBackOn() {
+      if (on) s.exec("PRAGMA foreign_keys=ON");
+    }
+  } keys_back_on{session, sqlite};
   SqlTransaction tx(session);
   int version = schema_version(session);  // another process may have migrated while we waited for the lock
-  auto dialect = [&](const std::string& ddl) {
-    return session.dialect() == SqlDialect::Postgres ? postgres_dialect(ddl) : ddl;
-  };
+  auto dialect = [&](const std::string& ddl) { return sqlite ? ddl : postgres_dialect(ddl); };
   if (version == 0) session.exec_script(dialect("CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at REAL NOT NULL)"));
-  for (int v = version; v < kSchemaVersion; ++v) {
-    session.exec_script(dialect(kMigrations.at(static_cast<std::size_t>(v))));
+  for (int v = version; v < target; ++v) {
+    const auto& m = kMigrations.at(static_cast<std::size_t>(v));
+    const auto& own = sqlite ? m.sqlite_only : m.postgres_only;
+    if (!own.empty()) session.exec_script(own);
+    session.exec_script(dialect(m.both));
     session.exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                  {static_cast<std::int64_t>(v + 1), now_seconds()});
   }
+  if (sqlite && !session.query("PRAGMA foreign_key_check").rows.empty())
+    throw StoreError(fmt::format("{}: migrating to schema version {} left broken references; nothing was changed",
+                                 session.location(), target));
   tx.commit();
 }
 

@@ -9,7 +9,7 @@
 
 namespace remix::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // The version of a remix database (0 for an empty one), or nullopt for a database of another application.
 std::optional<int> remix_schema_version(SqlSession& session);
@@ -17,5 +17,7 @@ std::optional<int> remix_schema_version(SqlSession& session);
 int schema_version(SqlSession& session);
 // Brings the database to kSchemaVersion (schema_version's errors first).
 void migrate(SqlSession& session);
+// Brings the database to `target` (≤ kSchemaVersion) only: how tests make a database of an older remix.
+void migrate_to(SqlSession& session, int target);
 
 }  // namespace remix::store

@@ -119,6 +119,16 @@ std::map<std::string, std::string> SqlStore::tags(std::int64_t run_id) {
   return out;
 }
 
+void SqlStore::record_preview_sources(std::int64_t preview_run_id, const std::vector<PreviewSource>& sources) {
+  std::vector<std::vector<SqlValue>> rows;
+  for (const auto& s : sources) rows.push_back({preview_run_id, s.run_id, s.task, s.weight});
+  transact([&] {
+    session_->exec_many("INSERT INTO preview_sources (preview_run_id, source_run_id, task, weight) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT DO NOTHING",
+                        rows);
+  });
+}
+
 std::int64_t SqlStore::add_artifact(std::int64_t run_id, const std::string& kind, const std::string& path,
                                     std::optional<std::int64_t> step, const std::string& sha256, std::int64_t bytes) {
   std::int64_t id = 0;

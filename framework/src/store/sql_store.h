@@ -43,6 +43,7 @@ class SqlStore final : public ResultsStore {
 
   void record_params(std::int64_t run_id, const std::vector<std::pair<std::string, std::string>>& params) override;
   void record_tags(std::int64_t run_id, const std::map<std::string, std::string>& tags) override;
+  void record_preview_sources(std::int64_t preview_run_id, const std::vector<PreviewSource>& sources) override;
   std::map<std::string, std::string> tags(std::int64_t run_id) override;
   std::int64_t add_artifact(std::int64_t run_id, const std::string& kind, const std::string& path,
                             std::optional<std::int64_t> step, const std::string& sha256, std::int64_t bytes) override;

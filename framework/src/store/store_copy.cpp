@@ -32,6 +32,7 @@ const TableSpec kTables[] = {
     {"latest_metrics", "run_id, key, step, value, wall_time", "run_id, key"},
     {"tags", "run_id, key, value", "run_id, key"},
     {"artifacts", "id, run_id, kind, path, step, sha256, bytes, created_at", "id"},
+    {"preview_sources", "preview_run_id, source_run_id, task, weight", "preview_run_id, source_run_id"},
 };
 
 std::int64_t count_rows(SqlSession& s, const char* table) {

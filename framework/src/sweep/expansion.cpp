@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "config/core_schema.h"
 #include "config/limits.h"
+#include "config/task_weights.h"
 #include "config/typed_value.h"
 #include "remix/errors.h"
 
@@ -129,6 +130,54 @@ Range range_axis(const std::string& key, const ConfigNode& map) {
   return r;
 }
 
+// `{simplex: [tasks...], divisions: N}` (every weighting with weights in multiples of 1/N) or `{simplex:
+// [tasks...], points: [[w...], ...]}` (those weightings, normalised): an axis whose every value sets
+// tasks.<task>.weight for each task of the simplex.
+Axis simplex_axis(const std::string& key, const ConfigNode& map, const ConfigNode* tasks_block) {
+  std::string path = "sweep.parameters." + key;
+  for (const auto& [k, v] : map.entries)
+    if (k != "simplex" && k != "divisions" && k != "points")
+      fail(v.key_origin, path + "." + k, "unknown key in a simplex (expected simplex, and divisions or points)");
+  const ConfigNode* list = map.find("simplex");
+  std::vector<std::string> tasks;
+  if (list->kind == ConfigNode::Kind::Sequence)
+    for (const auto& item : list->items) tasks.push_back(item.scalar);
+  if (tasks.empty()) fail(list->origin, path + ".simplex", "expected a list of task names");
+  std::vector<std::string> known = tasks_block && tasks_block->is_map() ? tasks_block->keys() : std::vector<std::string>{};
+  std::map<std::string, double> none;
+  for (const auto& t : tasks) none[t] = 1;
+  config::normalised_weighting(none, known, list->origin.describe() + ": " + path + ".simplex");  // unknown tasks
+  const ConfigNode *divisions = map.find("divisions"), *points = map.find("points");
+  if (!divisions == !points) fail(map.origin, path, "a simplex needs divisions: N or points: [[...], ...] (one of them)");
+  std::vector<config::Weighting> weightings;
+  if (divisions) {
+    auto n = config::infer_json(*divisions);
+    if (!n.is_number_integer()) fail(divisions->origin, path + ".divisions", "expected an integer");
+    weightings = config::simplex_grid(tasks, n.get<int>(), divisions->origin.describe() + ": " + path);
+  } else {
+    for (const auto& point : points->items) {
+      if (point.kind != ConfigNode::Kind::Sequence || point.items.size() != tasks.size())
+        fail(point.origin, path + ".points", fmt::format("each point is a list of {} weights, one per task", tasks.size()));
+      std::map<std::string, double> raw;
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        auto w = config::infer_json(point.items[i]);
+        if (!w.is_number()) fail(point.items[i].origin, path + ".points", "a weight must be a number");
+        raw[tasks[i]] = w.get<double>();
+      }
+      weightings.push_back(config::normalised_weighting(raw, tasks, point.origin.describe() + ": " + path));
+    }
+  }
+  Axis axis{key, {}};
+  for (const auto& w : weightings) {
+    AxisValue v;
+    v.name = w.name();
+    for (const auto& [task, weight] : w.weights)
+      v.overrides.push_back(make_override("tasks." + task + ".weight", fmt::format("{:.17g}", weight), map.origin.describe()));
+    axis.values.push_back(std::move(v));
+  }
+  return axis;
+}
+
 double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 std::string draw(const Range& r, std::mt19937_64& rng) {
@@ -225,6 +274,8 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
       if (node.kind == ConfigNode::Kind::Sequence) {
         if (node.items.empty()) fail(node.origin, path, "empty list of values");
         lists.push_back(list_axis(key, node));
+      } else if (node.is_map() && node.find("simplex")) {
+        lists.push_back(simplex_axis(key, node, root.find("tasks")));
       } else if (node.is_map()) {
         if (method != "random")
           fail(node.origin, path, "a {min, max} range needs sweep.method: random (grid sweeps take a list of values)");

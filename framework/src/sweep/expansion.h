@@ -9,6 +9,9 @@
 //       variant:                    # a bundle axis: each value sets several keys together
 //         - {name: remix, router.plugin: remix}
 //         - {name: lora8, router.plugin: lora, adapter.num_experts: 1, adapter.r: 8}
+//       task_weights:               # a simplex axis: each value sets tasks.<task>.weight of every task listed
+//         simplex: [math, code]     # with divisions: N (weights in multiples of 1/N; N = 1: each task alone)
+//         divisions: 2              # or points: [[1, 0], [0.5, 0.5]] (normalised to sum 1)
 //     seeds: [0, 1, 2]              # every trial once per seed
 //
 // Command-line axes (`router.plugin=remix,softmax`) multiply whatever the block gives. Trials are ordered

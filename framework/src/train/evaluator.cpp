@@ -7,6 +7,7 @@
 
 #include "adapter/diagnostics.h"
 #include "adapter/routing_trace.h"
+#include "common/text.h"
 #include "model/generation.h"
 #include "remix/errors.h"
 #include "train/sequence_batch.h"
@@ -119,6 +120,11 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
   auto routing = adapter::routing_diagnostics(trace);
   metrics.insert(metrics.end(), routing.begin(), routing.end());
   return metrics;
+}
+
+bool is_headline_metric(const std::string& key) {
+  bool task_metric = !text::starts_with(key, "routing/") && !text::ends_with(key, "/loss");
+  return task_metric || key == "routing/ess_mean" || key == "routing/ess_worst";
 }
 
 }  // namespace remix::train

@@ -22,6 +22,10 @@ struct EvalOptions {
 // Metric names: "<task>/<metric name>", "<task>/loss", and the routing diagnostics ("routing/...").
 using EvalMetrics = std::vector<std::pair<std::string, double>>;
 
+// The headline numbers a comparison shows under final/...: task metrics (not losses) and the routing ESS (mean,
+// worst token).
+bool is_headline_metric(const std::string& key);
+
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
                      const EvalOptions& options);
 

@@ -13,6 +13,7 @@
 #include "remix/errors.h"
 #include "common/interrupt.h"
 #include "train/lr_schedule.h"
+#include "train/precision.h"
 #include "train/progress.h"
 #include "train/sequence_batch.h"
 
@@ -38,6 +39,14 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   o.eval.batch_size = cfg.get_int("eval.batch_size");
   o.eval.max_new_tokens = cfg.get_int("eval.max_new_tokens");
   o.eval.max_examples = cfg.get_int("eval.max_examples");
+  o.optimizer = cfg.get_string("train.optimizer");
+  o.precision_sg = cfg.get_string("train.precision") == "sg";
+  o.precision_examples = cfg.get_int("train.precision_examples");
+  o.ivon.ess(cfg.get_float("train.ivon.ess"))
+      .hess_init(cfg.get_float("train.ivon.hess_init"))
+      .beta1(cfg.get_float("train.ivon.beta1"))
+      .beta2(cfg.get_float("train.ivon.beta2"))
+      .weight_decay(cfg.get_float("train.ivon.weight_decay"));
   if (policy_gradient && o.estimator == "rloo" && o.samples < 2)
     throw ConfigError(fmt::format("train.samples: the RLOO estimator needs at least 2 routing samples per sequence "
                                   "(M), got {}; router plugin '{}' is trained by policy gradient (train.estimator: "
@@ -58,11 +67,25 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
   // Two parameter groups: the LoRA factors at train.lr, the routers at train.router_lr.
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto adapters = m_.mixture.adapter_parameters(), routers = m_.mixture.router_parameters();
-  auto opts = torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay);
-  groups.emplace_back(adapters, std::make_unique<torch::optim::AdamWOptions>(opts));
-  if (!routers.empty())
-    groups.emplace_back(routers, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opts).lr(o_.router_lr)));
-  optimizer_ = std::make_unique<torch::optim::AdamW>(groups, opts);
+  if (o_.optimizer == "ivon") {
+    auto opts = IvonOptions(o_.ivon).lr(o_.lr);
+    if (opts.ess() <= 0) {  // λ: the examples the run trains on
+      double n = 0;
+      for (const auto& t : tasks_.tasks()) n += t.weight > 0 ? static_cast<double>(t.train.size()) : 0;
+      opts.ess(std::max(n, 1.0));
+    }
+    groups.emplace_back(adapters, std::make_unique<IvonOptions>(opts));
+    if (!routers.empty()) groups.emplace_back(routers, std::make_unique<IvonOptions>(IvonOptions(opts).lr(o_.router_lr)));
+    auto ivon = std::make_unique<Ivon>(groups, opts);
+    ivon_ = ivon.get();
+    optimizer_ = std::move(ivon);
+  } else {
+    auto opts = torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay);
+    groups.emplace_back(adapters, std::make_unique<torch::optim::AdamWOptions>(opts));
+    if (!routers.empty())
+      groups.emplace_back(routers, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opts).lr(o_.router_lr)));
+    optimizer_ = std::make_unique<torch::optim::AdamW>(groups, opts);
+  }
   parameters_ = adapters;
   parameters_.insert(parameters_.end(), routers.begin(), routers.end());
 }
@@ -109,6 +132,7 @@ EvalMetrics Trainer::run() {
   }
   log_eval(o_.steps, true);
   save_checkpoint(o_.steps);
+  save_precisions();
   return final_;
 }
 
@@ -151,13 +175,15 @@ Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace
   }
   auto batch = make_batch(*m_.tokenizer, pairs, /*add_eos=*/true, m_.model->options().max_seq_len());
   optimizer_->zero_grad();
+  if (ivon_) ivon_->sample();  // θ = m + σε for this step's forward and backward
   StepResult r;
   static_cast<StepLosses&>(r) = forward_backward(m_, batch, o_.samples, estimator_, trace);
   if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss))
     throw NonFiniteLoss(fmt::format("loss is not finite at step {} (train/loss {}, router loss {}, aux loss {}); the "
                                     "trial stops (try a lower train.lr)",
                                     step, r.loss, r.router_loss, r.aux_loss));
-  double max_norm = o_.grad_clip > 0 ? o_.grad_clip : std::numeric_limits<double>::infinity();
+  // IVON's Hessian estimate needs the gradient as it is: its steps are not clipped (the norm is still logged).
+  double max_norm = o_.grad_clip > 0 && !ivon_ ? o_.grad_clip : std::numeric_limits<double>::infinity();
   r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
   optimizer_->step();
   return r;
@@ -166,8 +192,8 @@ Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace
 void Trainer::set_learning_rates(std::int64_t step) {
   double mult = lr_multiplier(step, o_.steps, o_.warmup_steps, parse_decay(o_.schedule));
   auto& groups = optimizer_->param_groups();
-  static_cast<torch::optim::AdamWOptions&>(groups[0].options()).lr(o_.lr * mult);
-  if (groups.size() > 1) static_cast<torch::optim::AdamWOptions&>(groups[1].options()).lr(o_.router_lr * mult);
+  groups[0].options().set_lr(o_.lr * mult);
+  if (groups.size() > 1) groups[1].options().set_lr(o_.router_lr * mult);
 }
 
 void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace,
@@ -176,9 +202,8 @@ void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapte
   recorder_.log("train/loss", completed, r.loss);
   recorder_.log("train/router_loss", completed, r.router_loss);
   recorder_.log("train/aux_loss", completed, r.aux_loss);
-  recorder_.log("train/lr", completed, static_cast<torch::optim::AdamWOptions&>(groups[0].options()).lr());
-  if (groups.size() > 1)
-    recorder_.log("train/router_lr", completed, static_cast<torch::optim::AdamWOptions&>(groups[1].options()).lr());
+  recorder_.log("train/lr", completed, groups[0].options().get_lr());
+  if (groups.size() > 1) recorder_.log("train/router_lr", completed, groups[1].options().get_lr());
   recorder_.log("train/grad_norm", completed, r.grad_norm);
   recorder_.log("train/tokens_per_s", completed, tokens_per_s);
   if (m_.mixture.needs_policy_gradient) recorder_.log("train/advantage_var", completed, r.advantage_variance);
@@ -192,8 +217,7 @@ void Trainer::log_eval(std::int64_t completed, bool final) {
     recorder_.log("eval/" + key, completed, value);
     bool task_metric = !text::starts_with(key, "routing/") && !text::ends_with(key, "/loss");
     if (task_metric) shown.push_back(fmt::format("{} {:.3f}", key, value));
-    // The headline numbers a comparison table shows: task metrics and the routing ESS (mean, worst token).
-    if (final && (task_metric || key == "routing/ess_mean" || key == "routing/ess_worst")) {
+    if (final && is_headline_metric(key)) {
       recorder_.log("final/" + key, completed, value);
       final_.emplace_back(key, value);
     }
@@ -206,6 +230,19 @@ void Trainer::save_checkpoint(std::int64_t completed) {
   TrainingState state{completed, data_.cursors()};
   recorder_.flush();  // metrics up to the checkpoint are durable before it is
   checkpoints_.save(state, m_.trainable(), *optimizer_);
+}
+
+void Trainer::save_precisions() {
+  if (o_.precision_sg) {
+    log::info("precision: squared gradients over the training examples");
+    auto [precision, examples] = squared_gradient_precision(m_, tasks_, o_.precision_examples);
+    precisions_.emplace_back("sg", checkpoints_.save_precision("sg", precision, examples));
+  }
+  if (ivon_) {
+    NamedTensors precision;
+    for (const auto& [name, p] : m_.trainable()) precision.emplace_back(name, ivon_->precision(p));
+    precisions_.emplace_back("ivon", checkpoints_.save_precision("ivon", precision, o_.steps));
+  }
 }
 
 }  // namespace remix::train

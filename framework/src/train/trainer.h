@@ -3,7 +3,9 @@
 // LoRA loss = mean answer cross-entropy, plus the RLOO (or REINFORCE) router loss and the routers' aux
 // losses, backward, clip, AdamW with the adapter and router learning rates on the warmup + decay schedule.
 // Metrics and routing diagnostics go to the recorder every log step, evaluation runs every eval step and at
-// the end, checkpoints are written every checkpoint step and when a signal arrives.
+// the end, checkpoints are written every checkpoint step and when a signal arrives. The optimizer is AdamW, or
+// IVON (train/ivon.h: the parameters are sampled before each forward); at the end a run may record diagonal
+// precisions of its trainable parameters (squared gradients, IVON's Hessian) for multitask previews.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "store/recorder.h"
 #include "train/data_stream.h"
 #include "train/evaluator.h"
+#include "train/ivon.h"
 #include "train/policy_gradient.h"
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
@@ -30,6 +33,10 @@ struct TrainerOptions {
   std::string schedule = "cosine", estimator = "rloo";
   std::uint64_t seed = 0;
   EvalOptions eval;
+  std::string optimizer = "adamw";  // or "ivon" (ess 0: the training examples of the weighted tasks)
+  IvonOptions ivon;
+  bool precision_sg = false;  // record the squared-gradient precision after training
+  std::int64_t precision_examples = 0;
 
   // From the `train.*`, `eval.*` and `seed` keys and the router plugin's traits; ConfigError naming
   // train.samples when a policy-gradient router gets too few samples for its estimator.
@@ -55,8 +62,11 @@ class Trainer {
  public:
   Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
           TrialCheckpoints& checkpoints);
-  // Trains to the last step (resuming from the newest checkpoint) and returns the final metrics.
+  // Trains to the last step (resuming from the newest checkpoint), evaluates, records the precisions asked for,
+  // and returns the final metrics.
   EvalMetrics run();
+  // The precision files written at the end ("sg", "ivon"): sealed, beside the checkpoints.
+  const std::vector<std::pair<std::string, SavedCheckpoint>>& precisions() const { return precisions_; }
 
  private:
   struct StepResult : StepLosses {
@@ -67,13 +77,16 @@ class Trainer {
   void log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace, double tokens_per_s);
   void log_eval(std::int64_t completed, bool final);
   void save_checkpoint(std::int64_t completed);
+  void save_precisions();
 
   TrainerOptions o_;
   AdaptedModel& m_;
   const TaskSet& tasks_;
   store::MetricsRecorder& recorder_;
   TrialCheckpoints& checkpoints_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  Ivon* ivon_ = nullptr;  // optimizer_ when it is IVON
+  std::vector<std::pair<std::string, SavedCheckpoint>> precisions_;
   std::vector<torch::Tensor> parameters_;
   DataStream data_;
   Estimator estimator_;

@@ -79,6 +79,42 @@ SavedCheckpoint TrialCheckpoints::save(const TrainingState& state,
   return *last_saved_;
 }
 
+SavedCheckpoint TrialCheckpoints::save_precision(const std::string& kind,
+                                                const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                                                std::int64_t count) {
+  torch::serialize::OutputArchive archive;
+  nlohmann::json meta = {{"format", "remix-precision"}, {"version", 1}, {"kind", kind}, {"count", count},
+                         {"config", identity_}};
+  archive.write("meta", c10::IValue(meta.dump()));
+  for (const auto& [name, tensor] : tensors) archive.write("param/" + name, tensor.detach());
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  std::string path = (fs::path(dir_) / fmt::format("precision-{}.pt", kind)).string();
+  return SavedCheckpoint{path, write_sealed_file(path, bytes.str())};
+}
+
+StoredTensors read_stored_tensors(const std::string& path) {
+  require_sealed_file(path);
+  StoredTensors out;
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    c10::IValue m;
+    archive.read("meta", m);
+    out.meta = nlohmann::json::parse(m.toStringRef());
+  } catch (const std::exception& e) {
+    throw DataError(fmt::format("{}: not a readable remix checkpoint or precision ({})", path,
+                                text::split(e.what(), '\n')[0]));
+  }
+  for (const auto& key : archive.keys()) {
+    if (!text::starts_with(key, "param/")) continue;
+    torch::Tensor t;
+    archive.read(key, t);
+    out.tensors.emplace_back(key.substr(6), t);
+  }
+  return out;
+}
+
 std::optional<TrainingState> TrialCheckpoints::load_latest(
     const std::vector<std::pair<std::string, torch::Tensor>>& parameters, torch::optim::Optimizer& optimizer) {
   // Newest first; a checkpoint that is not complete and intact is refused and the one before it tried.

@@ -45,6 +45,10 @@ class TrialCheckpoints {
   // none (or none intact).
   std::optional<TrainingState> load_latest(const std::vector<std::pair<std::string, torch::Tensor>>& parameters,
                                            torch::optim::Optimizer& optimizer);
+  // A diagonal precision of the trainable parameters ("sg", "ivon"; `count`: the examples or steps it sums),
+  // sealed as precision-<kind>.pt beside the checkpoints.
+  SavedCheckpoint save_precision(const std::string& kind, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                                 std::int64_t count);
   // The checkpoint load_latest resumed from, and the last one save wrote.
   const std::optional<std::string>& resumed_from() const { return resumed_from_; }
   const std::optional<SavedCheckpoint>& last_saved() const { return last_saved_; }
@@ -58,5 +62,14 @@ class TrialCheckpoints {
   std::optional<std::string> resumed_from_;
   std::optional<SavedCheckpoint> last_saved_;
 };
+
+// What a sealed checkpoint or precision file holds, read back for merging: its meta JSON (the trial's identity
+// config under "config", the step, the kind) and its tensors by parameter name. DataError naming the file when it
+// is corrupt, incomplete or not one of these files.
+struct StoredTensors {
+  nlohmann::json meta;
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+};
+StoredTensors read_stored_tensors(const std::string& path);
 
 }  // namespace remix::train

@@ -74,6 +74,9 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   if (const auto& last = checkpoints.last_saved())
     store.add_artifact(run_id, "checkpoint", last->path, options.steps, last->sha256,
                        static_cast<std::int64_t>(std::filesystem::file_size(last->path)));
+  for (const auto& [kind, file] : trainer.precisions())  // what multitask previews merge by
+    store.add_artifact(run_id, "precision/" + kind, file.path, options.steps, file.sha256,
+                       static_cast<std::int64_t>(std::filesystem::file_size(file.path)));
   std::vector<std::string> parts;
   for (const auto& [k, v] : final) parts.push_back(fmt::format("{} {:.4g}", k, v));
   return {text::join(parts, ", ")};

@@ -3,6 +3,7 @@
 // WAL, and the bad databases (missing folder, not SQLite, newer schema) refused without changing a byte. The run
 // lifecycle's transitions are in run_lifecycle_test.cpp, the PostgreSQL server's bad inputs in
 // postgres_store_test.cpp.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -103,7 +104,7 @@ TEST(ResultsStore, NewDatabaseHasCurrentSchemaVersionAndWal) {
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.column_text(0), "wal");
   open_store(dir.file("r.db"), Access::ReadWrite);  // reopening migrates nothing
-  EXPECT_EQ(count(session.database(), "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(count(session.database(), "SELECT count(*) FROM schema_version"), kSchemaVersion);  // one row per migration
 }
 
 TEST(ResultsStore, RefusesMissingDirectory) {
@@ -141,7 +142,8 @@ TEST(ResultsStore, RefusesNewerSchemaWithoutTouchingIt) {
     open_store(path, access);
     FAIL();
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("schema version 99 is newer than this remix supports (1)"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(fmt::format("schema version 99 is newer than this remix supports ({})", kSchemaVersion)),
+              std::string::npos)
         << e.what();
   }
   EXPECT_THROW(query_readonly(path, "SELECT 1"), StoreError);

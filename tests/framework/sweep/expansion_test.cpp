@@ -167,5 +167,43 @@ TEST(SweepExpansion, MalformedSweepsAreRefusedWithLocation) {
   }
 }
 
+TEST(SweepExpansion, ASimplexAxisSetsEveryTasksWeight) {
+  test::TempDir dir;
+  const std::string two = "experiment: {name: sw}\nrouter: {plugin: test_router}\n"
+                          "tasks: {add: {plugin: test_task}, sub: {plugin: test_task}}\n";
+  std::string file = dir.write("s.yaml", two +
+                                             "sweep:\n"
+                                             "  parameters:\n"
+                                             "    task_weights: {simplex: [add, sub], divisions: 2}\n");
+  auto plan = expand_sweep(file, {});
+  ASSERT_EQ(plan.trials.size(), 3u);
+  EXPECT_EQ(plan.trials[0].name, "task_weights=add=1,sub=0");
+  EXPECT_EQ(plan.trials[1].name, "task_weights=add=0.5,sub=0.5");
+  auto trials = resolve_trials(plan, plugin::schema_lookup({test::test_plugin_dir()}));
+  EXPECT_EQ(trials[2].config.get_float("tasks.add.weight"), 0.0);
+  EXPECT_EQ(trials[2].config.get_float("tasks.sub.weight"), 1.0);
+
+  std::string points = dir.write("p.yaml", two +
+                                               "sweep:\n"
+                                               "  parameters:\n"
+                                               "    task_weights: {simplex: [add, sub], points: [[3, 1], [0, 2]]}\n");
+  auto p = resolve_trials(expand_sweep(points, {}), plugin::schema_lookup({test::test_plugin_dir()}));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].config.get_float("tasks.add.weight"), 0.75);
+  EXPECT_EQ(p[1].config.get_float("tasks.sub.weight"), 1.0);
+
+  auto bad = [&](const std::string& axis) {
+    return error_of(dir, two + "sweep:\n  parameters:\n    w: " + axis + "\n");
+  };
+  EXPECT_NE(bad("{simplex: [add, mul], divisions: 2}").find("no task 'mul'"), std::string::npos);
+  EXPECT_NE(bad("{simplex: [add, sub], points: [[-1, 2]]}").find("the weight of task 'add' is -1"), std::string::npos);
+  EXPECT_NE(bad("{simplex: [add, sub], points: [[0, 0]]}").find("every weight is zero"), std::string::npos);
+  EXPECT_NE(bad("{simplex: [add, sub], points: [[1]]}").find("each point is a list of 2 weights"), std::string::npos);
+  EXPECT_NE(bad("{simplex: [add, sub]}").find("divisions: N or points"), std::string::npos);
+  auto located = bad("{simplex: [add, sub], divisions: 0}");
+  EXPECT_NE(located.find("bad.yaml:"), std::string::npos) << located;
+  EXPECT_NE(located.find("divisions must be at least 1"), std::string::npos) << located;
+}
+
 }  // namespace
 }  // namespace remix::sweep

@@ -1,0 +1,66 @@
+// Schema migration 1 → 2 (multitask previews) on both engines: a database written by a remix of schema 1, with
+// runs and the rows that refer to them, is migrated when opened for writing; every row and reference is kept,
+// the new run kind and preview_sources work, and reading it read-only before that changes nothing.
+#include <gtest/gtest.h>
+
+#include "store/schema.h"
+#include "store/sql_session.h"
+#include "support/store_backends.h"
+
+namespace remix::store {
+namespace {
+
+class SchemaMigration : public test::StoreBackendTest {
+ protected:
+  std::int64_t count(SqlSession& s, const std::string& q) { return std::get<std::int64_t>(s.query(q, {}).rows.at(0).at(0)); }
+};
+
+TEST_P(SchemaMigration, Version1DatabaseIsMigratedKeepingEveryRow) {
+  {
+    auto session = open_session(location(), Access::Create);
+    migrate_to(*session, 1);
+    ASSERT_EQ(schema_version(*session), 1);
+    // Ids as the engines hand them out (1, 2, ... in a new database), so that later inserts continue after them.
+    session->exec("INSERT INTO experiments (name, created_at) VALUES ('old', 1.0)", {});
+    session->exec("INSERT INTO sweeps (experiment_id, name, spec, created_at) VALUES (1, 'old', '{}', 1.0)", {});
+    for (int id : {1, 2})
+      session->exec("INSERT INTO runs (run_key, experiment_id, name, kind, status, created_at, config) VALUES "
+                    "(?, 1, ?, ?, 'completed', 1.0, '{}')",
+                    {"key" + std::to_string(id), "run" + std::to_string(id), std::string(id == 1 ? "pretrain" : "trial")});
+    session->exec("INSERT INTO sweep_runs (sweep_id, run_id, position) VALUES (1, 2, 0)", {});
+    session->exec("INSERT INTO metrics (run_id, key, step, value, wall_time) VALUES (2, 'loss', 1, 0.5, 1.0)", {});
+    session->exec("INSERT INTO latest_metrics (run_id, key, step, value, wall_time) VALUES (2, 'loss', 1, 0.5, 1.0)", {});
+    session->exec("INSERT INTO tags (run_id, key, value) VALUES (2, 'host', 'h')", {});
+    session->exec("INSERT INTO artifacts (run_id, kind, path, created_at) VALUES (2, 'checkpoint', '/c', 1.0)", {});
+  }
+  {  // Read-only: nothing migrates.
+    auto reader = open(Access::ReadOnly);
+    auto session = open_session(location(), Access::ReadOnly);
+    EXPECT_EQ(schema_version(*session), 1);
+  }
+  auto store = open(Access::ReadWrite);
+  auto& s = dynamic_cast<SqlStore&>(*store).session();
+  EXPECT_EQ(schema_version(s), kSchemaVersion);
+  EXPECT_EQ(count(s, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(count(s, "SELECT max(id) FROM runs"), 2);
+  EXPECT_EQ(count(s, "SELECT count(*) FROM runs WHERE kind = 'pretrain' AND name = 'run1'"), 1);
+  for (const char* table : {"sweep_runs", "metrics", "latest_metrics", "tags", "artifacts"})
+    EXPECT_EQ(count(s, std::string("SELECT count(*) FROM ") + table + " WHERE run_id = 2"), 1) << table;
+
+  // The new kind and table, with their references.
+  auto experiment = store->ensure_experiment("old");
+  EXPECT_EQ(experiment, 1);
+  auto [preview, fresh] = store->register_run(experiment, {"preview-key", "rule=arithmetic", "preview", "{}", {}});
+  ASSERT_TRUE(fresh);
+  EXPECT_GT(preview, 2);  // ids continue after the migrated rows
+  store->record_preview_sources(preview, {{2, "math", 1.0}});
+  store->record_preview_sources(preview, {{2, "math", 1.0}});  // recorded once
+  EXPECT_EQ(count(s, "SELECT count(*) FROM preview_sources WHERE source_run_id = 2"), 1);
+  EXPECT_THROW(store->record_preview_sources(preview, {{999, "math", 1.0}}), StoreError);  // no such run
+  EXPECT_THROW(store->register_run(experiment, {"k2", "x", "nonsense", "{}", {}}), StoreError);  // CHECK kept
+}
+
+REMIX_STORE_BACKENDS(SchemaMigration);
+
+}  // namespace
+}  // namespace remix::store
