@@ -21,7 +21,7 @@
 #include "adapter/routing_trace.h"
 #include "common/compute_threads.h"
 #include "plugin/registry.h"
-#include "store/provenance.h"
+#include "common/machine.h"
 
 namespace {
 
@@ -175,8 +175,8 @@ void bench_step() {
 
 int main(int argc, char** argv) {
   remix::set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 1);
-  std::printf("LibTorch %s, compute threads %d (LibTorch pool %d), BLAS %s\n", TORCH_VERSION,
-              remix::compute_threads(), torch::get_num_threads(), remix::store::loaded_blas().c_str());
+  std::printf("LibTorch %s, compute threads %d (LibTorch pool %d)\n%s\n", TORCH_VERSION, remix::compute_threads(),
+              torch::get_num_threads(), remix::machine::summary().c_str());
   bench_layer();
   bench_step();
   return 0;

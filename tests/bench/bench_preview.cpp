@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/machine.h"
 #include "store/query.h"
 #include "store/sql_value.h"
 #include "support/test_env.h"
@@ -31,6 +32,7 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::printf("%s\n", remix::machine::summary().c_str());
   int steps = argc > 1 ? std::stoi(argv[1]) : 300;
   test::TempDir dir;
   std::string db = dir.file("bench.db");

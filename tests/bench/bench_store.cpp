@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/machine.h"
 #include "store/recorder.h"
 #include "store/results_store.h"
 #include "support/postgres_server.h"
@@ -74,6 +75,7 @@ Figures measure(const std::string& location) {
 }  // namespace
 
 int main() {
+  std::printf("%s\n", remix::machine::summary().c_str());
   test::TempDir dir;
   auto sqlite = measure(dir.file("bench.db"));
   std::string why;

@@ -24,7 +24,7 @@
 #include "model/generation.h"
 #include "model/transformer_options.h"
 #include "plugin/registry.h"
-#include "store/provenance.h"
+#include "common/machine.h"
 #include "train/pretrain.h"
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
@@ -113,8 +113,7 @@ double sgemm_flops_per_second() {
 
 int main(int argc, char** argv) {
   set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
-  std::printf("LibTorch %s, compute threads %d, BLAS %s\n", TORCH_VERSION, compute_threads(),
-              store::loaded_blas().c_str());
+  std::printf("LibTorch %s, compute threads %d\n%s\n", TORCH_VERSION, compute_threads(), machine::summary().c_str());
   torch::manual_seed(0);
   auto probe = bench_config("softmax", nlohmann::json::object());
   auto tokenizer = model::make_tokenizer(probe);

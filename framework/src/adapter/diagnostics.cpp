@@ -80,6 +80,13 @@ Metrics routing_diagnostics(const RoutingTrace& trace) {
         torch::bincount(s.experts.reshape({-1}), {}, n).to(torch::kDouble) / static_cast<double>(s.experts.numel());
     for (std::int64_t i = 0; i < n; ++i) emit(site, fmt::format("load/{}", i), load[i].item<double>(), false);
     emit(site, "load_max", load.max().item<double>());
+    // The share of the applied weight on each expert: what a dense router (every expert selected, load uniform)
+    // really does with them.
+    auto weight_total = w.sum().item<double>();
+    if (weight_total > 0) {
+      auto share = torch::zeros({n}, torch::kDouble).index_add_(0, s.experts.reshape({-1}), w.reshape({-1})) / weight_total;
+      for (std::int64_t i = 0; i < n; ++i) emit(site, fmt::format("weight/{}", i), share[i].item<double>(), false);
+    }
     auto sets = std::get<0>(torch::sort(s.experts, 1));
     emit(site, "distinct_selections", static_cast<double>(std::get<0>(at::unique_dim(sets, 0)).size(0)));
   }

@@ -5,8 +5,9 @@
 //   routing/<site>/entropy_norm        entropy of q divided by log n (sites with n > 1)
 //   routing/<site>/top1_share          share of the applied weight on the heaviest expert, token mean
 //   routing/<site>/load/<i>, load_max  share of all selections that went to expert i, and the largest share
+//   routing/<site>/weight/<i>          share of all applied weight (|w|) on expert i (a dense router's load is uniform)
 //   routing/<site>/distinct_selections number of distinct expert sets chosen (order ignored)
-//   routing/<name> for each of the above but load/<i>: the mean over sites; routing/ess_worst: the minimum of
+//   routing/<name> for each of the above but load/<i> and weight/<i>: the mean over sites; routing/ess_worst: the minimum of
 //   ess_min over sites; routing/decisions_per_sequence: sampled decisions behind log Q, mean over sequences.
 // A site that appears several times in the trace (generation steps) is counted over all its tokens.
 #pragma once

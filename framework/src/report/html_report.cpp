@@ -79,23 +79,32 @@ double mean_of(const Group& g, const std::string& metric) {
   return n ? sum / n : std::nan("");
 }
 
-// Per-site expert load of a group: metrics routing/<site>/load/<expert>.
+// Per-site expert use of a group: the share of the applied weight on each expert (routing/<site>/weight/<i>),
+// or for runs recorded before it existed the share of selections (load/<i>), which a dense router makes uniform.
 HeatMap load_map(const Group& g, int index) {
   HeatMap h;
   h.id = fmt::format("load-{}", index);
-  h.title = "expert load per routing site: " + g.label;
   h.row_label = "site";
   h.col_label = "expert";
-  std::set<std::string> metric_names;
-  for (const auto* t : g.trials)
-    for (const auto& [k, v] : t->metrics)
-      if (text::starts_with(k, "routing/") && k.find("/load/") != std::string::npos) metric_names.insert(k);
+  auto named = [&](const std::string& part) {
+    std::set<std::string> names;
+    for (const auto* t : g.trials)
+      for (const auto& [k, v] : t->metrics)
+        if (text::starts_with(k, "routing/") && k.find(part) != std::string::npos) names.insert(k);
+    return names;
+  };
+  std::string part = "/weight/";
+  auto metric_names = named(part);
+  if (metric_names.empty()) metric_names = named(part = "/load/");
+  h.title = (part == "/weight/" ? "share of the applied weight per expert and routing site: "
+                                : "expert load (share of selections) per routing site: ") +
+            g.label;
   std::map<std::string, std::map<int, double>> cells;
   int max_expert = -1;
   for (const auto& k : metric_names) {
-    auto pos = k.find("/load/");
+    auto pos = k.find(part);
     std::string site = k.substr(8, pos - 8);
-    int expert = std::stoi(k.substr(pos + 6));
+    int expert = std::stoi(k.substr(pos + part.size()));
     cells[site][expert] = mean_of(g, k);
     max_expert = std::max(max_expert, expert);
   }
@@ -182,7 +191,7 @@ std::string preview_section(store::ResultsStore& store, const std::string& sweep
         add(data.real, "real", 0);  // last: drawn on top of the previews
         html += render_svg(c);
       }
-  return html + html_table(preview_tables(data).agreement);
+  return html + "<div class=\"scroll\">" + html_table(preview_tables(data).agreement) + "</div>\n";
 }
 
 }  // namespace
@@ -227,11 +236,13 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
       "body {{ font-family: sans-serif; margin: 2em; color: #222; }} h2 {{ margin-top: 1.6em; }}\n"
       "table {{ border-collapse: collapse; font-size: 13px; }} td, th {{ border: 1px solid #ccc; padding: 3px 8px; }}\n"
       "th {{ background: #f3f3f3; }} svg.chart {{ display: block; margin: 0.8em 0; border: 1px solid #eee; }}\n"
-      ".meta {{ color: #666; font-size: 13px; }}\n</style></head><body>\n"
+      ".meta {{ color: #666; font-size: 13px; }}\n"
+      ".scroll {{ max-width: 100%; overflow-x: auto; }}\n</style></head><body>\n"
       "<h1>remix report: {0}</h1>\n<p class=\"meta\">{1} &middot; {2} trials ({3}) &middot; generated {4} by remix {5}</p>\n",
       escape_xml(title), escape_xml(store.location()), trials.size(),
       escape_xml(text::join(counts, ", ")), when, build_info::version());
-  html += "<h2>Results</h2>\n" + html_table(results_table(trials, ResultsQuery{}).wide);
+  // Wide sweeps make wide tables: they scroll inside the page instead of widening it.
+  html += "<h2>Results</h2>\n<div class=\"scroll\">" + html_table(results_table(trials, ResultsQuery{}).wide) + "</div>\n";
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";
   if (!keys.empty())
     html += "<p class=\"meta\">chart groups: " + escape_xml(text::join(keys, " · ")) + " (seeds averaged)</p>\n";

@@ -1,7 +1,8 @@
 // The HTML report of a sweep (`remix report`): one self-contained file (inline CSS and SVG, no scripts, no
 // network) with the training loss per run group, routing ESS (mean and worst) over steps, expert load per
-// routing site as heat maps, eval metrics as bars with error bars over seeds, the results table, and where the
-// sweep's task weightings were previewed (remix preview), previews and real trials per pair of tasks.
+// routing site (share of the applied weight) as heat maps, eval metrics as bars with error bars over seeds, the
+// results table, and where the sweep's task weightings were previewed (remix preview), previews and real
+// trials per pair of tasks.
 #pragma once
 
 #include <string>

@@ -44,6 +44,7 @@ std::string format_cell(const Aggregate& a) {
   // Counts (parameter totals) stay whole numbers instead of 4.531e+04.
   bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e15;
   std::string mean = whole ? fmt::format("{:.0f}", a.mean) : fmt::format("{:.4g}", a.mean);
+  if (a.n == 1) return fmt::format("{} (n=1{})", mean, extra);  // one seed: no spread to show
   return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
 }
 
@@ -297,10 +298,11 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
     for (const auto& c : col_labels) {
       const std::string& metric = q.cols.empty() ? c : metrics[0];
       auto a = aggregate(cells[{r, c}], metric);
-      bool is_best = a.n > 0 && best.count(c) && a.mean == best[c] && row_labels.size() > 1 && is_score(metric);
+      // A best mark says a mean over seeds leads its column; one seed cannot say that.
+      bool is_best = a.n > 1 && best.count(c) && a.mean == best[c] && row_labels.size() > 1 && is_score(metric);
       wide_row.emplace_back(format_cell(a) + (is_best ? " *" : ""));
       out.long_.rows.push_back({r, q.cols.empty() ? "" : c, metric, a.n ? nlohmann::json(a.mean) : nlohmann::json(),
-                                a.n ? nlohmann::json(a.std) : nlohmann::json(), a.n, a.failed, a.unfinished, is_best});
+                                a.n > 1 ? nlohmann::json(a.std) : nlohmann::json(), a.n, a.failed, a.unfinished, is_best});
     }
     out.wide.rows.push_back(std::move(wide_row));
   }

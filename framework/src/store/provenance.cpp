@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "common/build_info.h"
+#include "common/machine.h"
 #include "common/sha256.h"
 #include "remix/plugin.h"
 
@@ -21,23 +21,6 @@ std::string host_name() {
   return buf;
 }
 
-std::string loaded_blas() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    auto slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    std::string path = line.substr(slash);
-    auto base = std::filesystem::path(path).filename().string();
-    if (base.rfind("libblas", 0) == 0 || base.rfind("libopenblas", 0) == 0 || base.rfind("libmkl", 0) == 0) {
-      std::error_code ec;
-      auto real = std::filesystem::canonical(path, ec);
-      return ec ? path : real.string();
-    }
-  }
-  return "unknown";
-}
-
 std::map<std::string, std::string> provenance_tags() {
   std::map<std::string, std::string> t;
   t["remix.version"] = build_info::version();
@@ -47,7 +30,10 @@ std::map<std::string, std::string> provenance_tags() {
   t["remix.fingerprint"] = REMIX_BUILD_FINGERPRINT;
   t["torch.version"] = TORCH_VERSION;
   t["sqlite.version"] = sqlite3_libversion();
-  t["blas"] = loaded_blas();
+  t["blas"] = machine::blas_library();
+  t["blas.core"] = machine::blas_core();  // the kernel OpenBLAS chose for this CPU
+  t["cpu.model"] = machine::cpu_model();
+  t["cpu.features"] = machine::cpu_features();
   t["host"] = host_name();
   struct utsname u;
   if (uname(&u) == 0) t["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;

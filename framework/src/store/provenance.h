@@ -1,6 +1,6 @@
 // Provenance tags recorded with every run: which remix (version, git revision, dirty flag), which LibTorch
-// and BLAS, which host, which config file. The trainer adds the device and each plugin's path, sha256 and
-// version.
+// and BLAS (library and the kernel OpenBLAS chose), which CPU and host, which config file. The trainer adds the
+// device and each plugin's path, sha256 and version.
 #pragma once
 
 #include <map>
@@ -9,8 +9,6 @@
 namespace remix::store {
 
 std::string host_name();
-// The BLAS library this process has loaded (from /proc/self/maps, links resolved), or "unknown".
-std::string loaded_blas();
 std::map<std::string, std::string> provenance_tags();
 // Tags for a config file: its path and the sha256 of its bytes.
 std::map<std::string, std::string> config_file_tags(const std::string& path);

@@ -52,6 +52,9 @@ TEST(RoutingDiagnostics, KnownTracesGiveKnownValues) {
   EXPECT_DOUBLE_EQ(m.at("routing/a/load/0"), 0.25);         // selections {0,1} and {2,3}
   EXPECT_DOUBLE_EQ(m.at("routing/a/load/3"), 0.25);
   EXPECT_DOUBLE_EQ(m.at("routing/a/load_max"), 0.25);
+  EXPECT_DOUBLE_EQ(m.at("routing/a/weight/0"), 0.25);  // |w| 0.5 of 2.0
+  EXPECT_DOUBLE_EQ(m.at("routing/a/weight/2"), 0.5);   // 1.0 of 2.0
+  EXPECT_DOUBLE_EQ(m.at("routing/a/weight/3"), 0.0);   // selected, with weight 0
   EXPECT_DOUBLE_EQ(m.at("routing/a/distinct_selections"), 2);
   EXPECT_DOUBLE_EQ(m.at("routing/b/ess_mean"), 2.0);
   EXPECT_DOUBLE_EQ(m.at("routing/b/distinct_selections"), 1);  // {1,2} and {2,1} are one set
@@ -61,6 +64,19 @@ TEST(RoutingDiagnostics, KnownTracesGiveKnownValues) {
   EXPECT_DOUBLE_EQ(m.at("routing/ess_worst"), 1.0);
   EXPECT_EQ(m.count("routing/decisions_per_sequence"), 0u);  // nothing was sampled
   EXPECT_EQ(m.count("routing/load/0"), 0u);                  // loads are per site only
+  EXPECT_EQ(m.count("routing/weight/0"), 0u);
+}
+
+TEST(RoutingDiagnostics, ADenseRoutersWeightShareIsNotItsUniformLoad) {
+  // hydra-style: every expert selected for every token, most of the weight on expert 0.
+  auto experts = torch::tensor({0, 1, 2, 3, 0, 1, 2, 3}, torch::kLong).view({1, 2, 4});
+  auto weights = torch::tensor({0.7f, 0.1f, 0.1f, 0.1f, 0.7f, 0.1f, 0.1f, 0.1f}).view({1, 2, 4});
+  RoutingTrace trace;
+  trace.record(decision("d", experts, weights, weights, torch::ones({1, 2}, torch::kBool)));
+  auto m = as_map(routing_diagnostics(trace));
+  EXPECT_DOUBLE_EQ(m.at("routing/d/load/0"), 0.25);
+  EXPECT_NEAR(m.at("routing/d/weight/0"), 0.7, 1e-6);
+  EXPECT_NEAR(m.at("routing/d/weight/3"), 0.1, 1e-6);
 }
 
 TEST(RoutingDiagnostics, EmptyTraceGivesNoMetrics) { EXPECT_TRUE(routing_diagnostics(RoutingTrace{}).empty()); }

@@ -57,6 +57,9 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_FALSE(std::regex_search(html, std::regex(R"(src\s*=|url\()")));
+  // The results table scrolls inside the page instead of widening it (a wide sweep overflowed 1100 pixels).
+  EXPECT_NE(html.find("<h2>Results</h2>\n<div class=\"scroll\"><table>"), std::string::npos);
+  EXPECT_NE(html.find(".scroll { max-width: 100%; overflow-x: auto; }"), std::string::npos);
   for (const char* id : {"eval", "train-loss", "routing-ess", "load-0", "load-1"})
     EXPECT_FALSE(element(html, id, "svg").empty()) << id;
 

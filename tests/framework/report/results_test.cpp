@@ -146,11 +146,29 @@ TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
     t.metrics = {{"final/params/lora_active_per_token", active}, {"final/math/exact_match", score}};
     return t;
   };
-  auto table = results_table({trial("hydra", 35712, 0.5), trial("remix", 45312, 0.25)}, ResultsQuery{}).wide;
+  auto table = results_table({trial("hydra", 35712, 0.5), trial("hydra", 35712, 0.5), trial("remix", 45312, 0.25),
+                               trial("remix", 45312, 0.25)},
+                              ResultsQuery{})
+                   .wide;
   ASSERT_EQ(table.rows.size(), 2u);
   // Columns: row label, math/exact_match, params/lora_active_per_token.
-  EXPECT_EQ(table.rows[0][1], "0.5 ± 0 (n=1) *");
-  EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=1)");  // not 4.531e+04, and no best mark on a count
+  EXPECT_EQ(table.rows[0][1], "0.5 ± 0 (n=2) *");
+  EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=2)");  // not 4.531e+04, and no best mark on a count
+}
+
+TEST(Results, OneSeedShowsNoSpreadAndNoBestMark) {
+  auto trial = [](const std::string& router, double score) {
+    TrialRecord t;
+    t.status = "completed";
+    t.params = {{"router.plugin", router}};
+    t.metrics = {{"final/math/exact_match", score}};
+    return t;
+  };
+  auto t = results_table({trial("hydra", 0.72), trial("remix", 0.25)}, ResultsQuery{});
+  EXPECT_EQ(t.wide.rows[0][1], "0.72 (n=1)");  // not "0.72 ± 0 (n=1) *": one seed leads nothing
+  EXPECT_EQ(t.wide.rows[1][1], "0.25 (n=1)");
+  EXPECT_TRUE(t.long_.rows[0][4].is_null());  // std
+  EXPECT_EQ(t.long_.rows[0][8], false);       // best
 }
 
 TEST(Results, RowsFollowTheSweepsOrderWithNumbersAscending) {

@@ -1,0 +1,82 @@
+// Machine facts (see machine.h).
+#include "common/machine.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace remix::machine {
+
+namespace {
+
+// The value of the first "key : value" line of /proc/cpuinfo with this key.
+std::string cpuinfo(const std::string& key) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto name = line.substr(0, colon);
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name != key) continue;
+    auto value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    return value;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string cpu_model() {
+  auto model = cpuinfo("model name");
+  return model.empty() ? "unknown" : model;
+}
+
+std::string cpu_features() {
+  std::istringstream flags(cpuinfo("flags"));
+  std::set<std::string> present;
+  for (std::string f; flags >> f;) present.insert(f);
+  std::string out;
+  for (const char* f : {"avx512f", "avx2", "fma", "avx"})
+    if (present.count(f)) out += (out.empty() ? "" : " ") + std::string(f);
+  return out;
+}
+
+std::string blas_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    auto slash = line.find('/');
+    if (slash == std::string::npos) continue;
+    std::string path = line.substr(slash);
+    auto base = std::filesystem::path(path).filename().string();
+    if (base.rfind("libblas", 0) == 0 || base.rfind("libopenblas", 0) == 0 || base.rfind("libmkl", 0) == 0) {
+      std::error_code ec;
+      auto real = std::filesystem::canonical(path, ec);
+      return ec ? path : real.string();
+    }
+  }
+  return "unknown";
+}
+
+std::string blas_core() {
+  // Looked up at run time, as compute_threads.cpp looks up OpenBLAS's thread setter: LibTorch reaches BLAS
+  // through the libblas.so.3 alternative, which may be another implementation.
+  using CoreName = char* (*)();
+  auto fn = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = fn ? fn() : nullptr;
+  return name && *name ? name : "unknown";
+}
+
+std::string summary() {
+  auto features = cpu_features();
+  return "CPU " + cpu_model() + (features.empty() ? "" : " (" + features + ")") + ", " +
+         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " + blas_core();
+}
+
+}  // namespace remix::machine

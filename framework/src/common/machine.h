@@ -1,0 +1,17 @@
+// What a measurement ran on, for provenance tags and every benchmark's first line: the CPU model and the vector
+// extensions BLAS kernels choose by, the BLAS library this process loaded and, for OpenBLAS, the kernel it chose
+// for this CPU (openblas_get_corename). Figures from two machines can only be compared when these are known.
+#pragma once
+
+#include <string>
+
+namespace remix::machine {
+
+std::string cpu_model();     // /proc/cpuinfo's first "model name", or "unknown"
+std::string cpu_features();  // those of avx512f, avx2, fma, avx present, space-separated ("" when none)
+std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, links resolved), or "unknown"
+std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
+// "CPU AMD EPYC (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen"
+std::string summary();
+
+}  // namespace remix::machine

@@ -1,0 +1,41 @@
+// Machine facts: the CPU model is /proc/cpuinfo's, the features are a subset of its flags, and where OpenBLAS is
+// the BLAS this process loaded (LibTorch's, through libblas.so.3), the kernel it chose is named.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "common/machine.h"
+
+namespace remix::machine {
+namespace {
+
+std::string proc_cpuinfo() {
+  std::ifstream in("/proc/cpuinfo");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Machine, CpuModelAndFeaturesComeFromProcCpuinfo) {
+  auto info = proc_cpuinfo();
+  if (info.empty()) GTEST_SKIP() << "no /proc/cpuinfo on this system";
+  auto model = cpu_model();
+  if (info.find("model name") != std::string::npos) {
+    EXPECT_NE(model, "unknown");
+    EXPECT_NE(info.find(model), std::string::npos) << model;
+  }
+  std::istringstream features(cpu_features());
+  for (std::string f; features >> f;) EXPECT_NE(info.find(" " + f), std::string::npos) << f;
+}
+
+TEST(Machine, OpenBlasNamesItsKernel) {
+  auto library = blas_library();
+  EXPECT_NE(summary().find("BLAS " + library), std::string::npos) << summary();
+  if (library.find("openblas") == std::string::npos) GTEST_SKIP() << "the BLAS loaded is not OpenBLAS: " << library;
+  EXPECT_NE(blas_core(), "unknown");
+  EXPECT_NE(summary().find("kernel " + blas_core()), std::string::npos) << summary();
+}
+
+}  // namespace
+}  // namespace remix::machine
