@@ -1,11 +1,18 @@
-// The policy-gradient estimators are unbiased, checked on the real ReMix router plugin: one routing site with
-// n = 4 experts and k = 2, a loss given for each of the 12 ordered selections, the exact gradient of the
-// expected loss with respect to the router's parameters by enumerating the selections, and the mean of 25,000
-// RLOO (and REINFORCE) estimates from the trainer's own loss function. Tolerances come from the estimates'
-// standard error (batch means over 250 chunks of 100), and RLOO's variance must be below REINFORCE's.
+// The policy-gradient estimators are unbiased, checked on the real ReMix router plugin against the exact
+// gradient of the expected loss, computed by enumerating every ordered selection (sampling without replacement:
+// Q(a₁..a_k) = Π_i q_{a_i} / (1 − Σ_{j<i} q_{a_j})):
+//   - one routing site with n = 4 experts and k = 1, 2, 3, 4 (k ≥ 3 catches a log Q that removes only the
+//     previous draw from the pool, which k = 2 cannot tell apart), a loss given for every ordered selection;
+//   - two distinct sequences of two tokens, the second sequence's last token padding, in the replicated-batch
+//     layout the trainer uses (row m·B + b), each sequence's loss a function of its valid tokens' selections.
+// The mean of 25,000 RLOO (and REINFORCE) estimates from the trainer's own loss function must match within
+// 4 standard errors (batch means over 250 chunks of 100), RLOO's variance must be below REINFORCE's, and a
+// biased estimator must be caught.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "support/models.h"
 #include "train/policy_gradient.h"
@@ -13,56 +20,75 @@
 namespace remix::train {
 namespace {
 
-constexpr std::int64_t kN = 4, kK = 2, kD = 5, kM = 4, kPerChunk = 100, kChunks = 250;
+constexpr std::int64_t kN = 4, kD = 5, kM = 4, kPerChunk = 100, kChunks = 250;
 
-// The loss of ordered selection (a, b): asymmetric in a and b, and far from zero so that the baseline matters.
-double loss_of(std::int64_t a, std::int64_t b) { return 3.0 + 0.8 * a - 0.5 * b + 0.3 * a * b; }
+using Selection = std::vector<std::int64_t>;  // experts in selection order
+
+// The loss of an ordered selection: depends on order and on each draw, far from zero so that the baseline matters.
+double loss_of(const Selection& s) {
+  double l = 3.0 + 0.3 * static_cast<double>(s.front() * s.back());
+  for (std::size_t i = 0; i < s.size(); ++i) l += (0.8 - 0.45 * static_cast<double>(i)) * static_cast<double>(s[i]);
+  return l;
+}
 
 struct Site {
   std::shared_ptr<Router> router;
-  torch::Tensor weight, x;
+  torch::Tensor weight;
+  std::int64_t k;
 };
 
-Site make_site() {
+Site make_site(std::int64_t k) {
   auto lib = test::router_plugin("remix");
-  auto ctx = adapter::MixtureOptions().num_experts(kN).top_k(kK).r(4).lora_alpha(8).router_context("layers.0.ffn", kD);
-  Site s{lib->create_router(test::router_params(*lib), ctx), {}, {}};
+  auto ctx = adapter::MixtureOptions().num_experts(kN).top_k(k).r(4).lora_alpha(8).router_context("layers.0.ffn", kD);
+  Site s{lib->create_router(test::router_params(*lib), ctx), {}, k};
   torch::manual_seed(7);
   s.weight = s.router->named_parameters()["weight"];
-  {
-    torch::NoGradGuard g;
-    s.weight.copy_(torch::randn({kN, kD}) * 0.7);
-  }
-  s.x = torch::randn({kD});
+  torch::NoGradGuard g;
+  s.weight.copy_(torch::randn({kN, kD}) * 0.7);
   return s;
 }
 
-// ∇_P E[L] with E[L] = Σ_{a≠b} q_a · q_b / (1 − q_a) · L(a, b), q = softmax(P x).
-torch::Tensor exact_gradient(const Site& s) {
-  auto P = s.weight.detach().clone().requires_grad_(true);
-  auto q = torch::softmax(P.mv(s.x), 0);
-  auto expected = torch::zeros({});
-  for (std::int64_t a = 0; a < kN; ++a)
-    for (std::int64_t b = 0; b < kN; ++b)
-      if (a != b) expected = expected + q[a] * q[b] / (1 - q[a]) * loss_of(a, b);
-  expected.backward();
-  return P.grad().flatten();
+// Every ordered selection of k distinct experts of n, with its probability under q (a differentiable tensor).
+void for_each_selection(const torch::Tensor& q, std::int64_t k,
+                        const std::function<void(const Selection&, const torch::Tensor&)>& fn) {
+  Selection s;
+  std::function<void(torch::Tensor, torch::Tensor)> draw = [&](torch::Tensor prob, torch::Tensor taken) {
+    if (static_cast<std::int64_t>(s.size()) == k) return fn(s, prob);
+    for (std::int64_t a = 0; a < kN; ++a) {
+      if (std::find(s.begin(), s.end(), a) != s.end()) continue;
+      s.push_back(a);
+      draw(prob * q[a] / (1 - taken), taken + q[a]);
+      s.pop_back();
+    }
+  };
+  draw(torch::ones({}, q.options()), torch::zeros({}, q.options()));
 }
 
-// One chunk: kPerChunk estimates in one route call (row m·B + b is sample m of estimate b); returns the mean
-// of their gradients, exactly what the trainer backpropagates for a batch.
-torch::Tensor chunk_gradient(Site& s, Estimator estimator) {
-  const std::int64_t rows = kM * kPerChunk;
+// Rows of x [rows, T, D] and mask [rows, T]: route once, give each row its loss, return the gradient of the
+// trainer's router loss (the mean over the batch of the estimates).
+torch::Tensor routed_gradient(Site& s, const torch::Tensor& x, const torch::Tensor& mask, Estimator estimator,
+                              const std::function<double(std::int64_t row, const std::vector<Selection>&)>& loss) {
   RouteInput in;
-  in.x = s.x.view({1, 1, kD}).expand({rows, 1, kD}).contiguous();
-  in.mask = torch::ones({rows, 1}, torch::kBool);
-  in.prompt_mask = in.mask;
+  in.x = x;
+  in.mask = mask;
+  in.prompt_mask = mask;
   in.training = true;
   auto out = s.router->route(in);
-  auto selections = out.experts.view({rows, kK}).contiguous();
-  auto experts = selections.accessor<std::int64_t, 2>();
+  const auto rows = x.size(0), T = x.size(1);
+  auto experts = out.experts.contiguous();
+  auto e = experts.accessor<std::int64_t, 3>();
+  auto valid = mask.accessor<bool, 2>();
   auto L = torch::empty({rows});
-  for (std::int64_t r = 0; r < rows; ++r) L[r] = loss_of(experts[r][0], experts[r][1]);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::vector<Selection> tokens;
+    for (std::int64_t t = 0; t < T; ++t) {
+      if (!valid[r][t]) continue;
+      Selection sel;
+      for (std::int64_t i = 0; i < s.k; ++i) sel.push_back(e[r][t][i]);
+      tokens.push_back(sel);
+    }
+    L[r] = loss(r, tokens);
+  }
   auto pg = policy_gradient_loss(L, out.log_prob, kM, estimator);
   if (s.weight.grad().defined()) s.weight.grad().zero_();
   pg.router_loss.backward();
@@ -73,51 +99,132 @@ struct Estimate {
   torch::Tensor mean, standard_error, per_estimate_variance;
 };
 
-Estimate estimate(Estimator estimator, std::uint64_t seed) {
-  Site s = make_site();
+Estimate estimate(const std::function<torch::Tensor()>& chunk, std::uint64_t seed, double scale = 1.0) {
   torch::manual_seed(seed);
   std::vector<torch::Tensor> chunks;
-  for (std::int64_t c = 0; c < kChunks; ++c) chunks.push_back(chunk_gradient(s, estimator));
+  for (std::int64_t c = 0; c < kChunks; ++c) chunks.push_back(chunk() * scale);
   auto g = torch::stack(chunks).to(torch::kDouble);
   auto var = g.var(0);  // variance of a chunk mean
   return {g.mean(0), (var / kChunks).sqrt(), var * kPerChunk};
 }
 
-void expect_unbiased(Estimator estimator, const char* name) {
-  auto exact = exact_gradient(make_site()).to(torch::kDouble);
-  auto e = estimate(estimator, 11);
-  auto z = ((e.mean - exact).abs() / e.standard_error).max().item<double>();
-  // 20 parameters, each within 4 standard errors (a false alarm about once in 800 runs).
-  EXPECT_LT(z, 4.0) << name << ": mean\n" << e.mean << "\nexact\n" << exact << "\nstandard error\n" << e.standard_error;
-  // And the test has teeth: the standard error is small next to the gradient it checks.
-  EXPECT_LT(e.standard_error.max().item<double>(), 0.1 * exact.abs().max().item<double>()) << name;
+// z: the largest |mean − exact| in standard errors over the parameters.
+double z_score(const Estimate& e, const torch::Tensor& exact) {
+  return ((e.mean - exact).abs() / e.standard_error).max().item<double>();
 }
 
-TEST(RlooUnbiased, RlooMeanMatchesTheExactGradient) { expect_unbiased(Estimator::Rloo, "rloo"); }
+// ---- one site, one token, k of 4 ----
 
-TEST(RlooUnbiased, ReinforceMeanMatchesTheExactGradient) { expect_unbiased(Estimator::Reinforce, "reinforce"); }
+torch::Tensor single_token_input() {
+  torch::manual_seed(3);
+  return torch::randn({kD});
+}
 
-TEST(RlooUnbiased, RlooHasLowerVarianceThanReinforce) {
-  auto rloo = estimate(Estimator::Rloo, 12), reinforce = estimate(Estimator::Reinforce, 12);
+// ∇_P E[L] with q = softmax(P x).
+torch::Tensor exact_single(const Site& s) {
+  auto P = s.weight.detach().clone().requires_grad_(true);
+  auto q = torch::softmax(P.mv(single_token_input()), 0);
+  auto expected = torch::zeros({});
+  for_each_selection(q, s.k, [&](const Selection& sel, const torch::Tensor& p) { expected = expected + p * loss_of(sel); });
+  expected.backward();
+  return P.grad().flatten().to(torch::kDouble);
+}
+
+Estimate estimate_single(Site& s, Estimator estimator, std::uint64_t seed, double scale = 1.0) {
+  auto x = single_token_input().view({1, 1, kD}).expand({kM * kPerChunk, 1, kD}).contiguous();
+  auto mask = torch::ones({kM * kPerChunk, 1}, torch::kBool);
+  return estimate(
+      [&] {
+        return routed_gradient(s, x, mask, estimator,
+                               [](std::int64_t, const std::vector<Selection>& tokens) { return loss_of(tokens[0]); });
+      },
+      seed, scale);
+}
+
+class RlooUnbiasedK : public ::testing::TestWithParam<std::int64_t> {};
+
+TEST_P(RlooUnbiasedK, RlooAndReinforceMeansMatchTheExactGradient) {
+  Site s = make_site(GetParam());
+  auto exact = exact_single(s);
+  for (auto [estimator, name] : {std::pair{Estimator::Rloo, "rloo"}, std::pair{Estimator::Reinforce, "reinforce"}}) {
+    auto e = estimate_single(s, estimator, 11);
+    // 20 parameters, each within 4 standard errors (a false alarm about once in 800 runs).
+    EXPECT_LT(z_score(e, exact), 4.0) << name << " k=" << s.k << ": mean\n" << e.mean << "\nexact\n" << exact
+                                      << "\nstandard error\n" << e.standard_error;
+    // And the test has teeth: the standard error is small next to the gradient it checks.
+    EXPECT_LT(e.standard_error.max().item<double>(), 0.1 * exact.abs().max().item<double>()) << name << " k=" << s.k;
+  }
+}
+
+TEST_P(RlooUnbiasedK, RlooHasLowerVarianceThanReinforce) {
+  Site s = make_site(GetParam());
+  auto rloo = estimate_single(s, Estimator::Rloo, 12), reinforce = estimate_single(s, Estimator::Reinforce, 12);
   double v_rloo = rloo.per_estimate_variance.sum().item<double>();
   double v_reinforce = reinforce.per_estimate_variance.sum().item<double>();
-  EXPECT_LT(v_rloo, 0.5 * v_reinforce) << "rloo " << v_rloo << " reinforce " << v_reinforce;
+  EXPECT_LT(v_rloo, 0.5 * v_reinforce) << "k=" << s.k << ": rloo " << v_rloo << " reinforce " << v_reinforce;
 }
+
+INSTANTIATE_TEST_SUITE_P(TopK, RlooUnbiasedK, ::testing::Values(1, 2, 3, 4),
+                         [](const auto& info) { return "k" + std::to_string(info.param); });
 
 TEST(RlooUnbiased, ABiasedEstimatorIsCaught) {
   // The same check rejects an estimator that uses the sample's own loss in its baseline (the mean over all M
-  // samples, but without the M/(M-1) correction): the test can fail.
-  auto exact = exact_gradient(make_site()).to(torch::kDouble);
-  Site s = make_site();
-  torch::manual_seed(13);
-  std::vector<torch::Tensor> chunks;
-  for (std::int64_t c = 0; c < kChunks; ++c) {
-    // RLOO's loss scaled by (M-1)/M is the biased "mean baseline" estimator.
-    chunks.push_back(chunk_gradient(s, Estimator::Rloo) * (static_cast<double>(kM - 1) / kM));
+  // samples, without the M/(M−1) correction: RLOO's loss scaled by (M−1)/M): the test can fail.
+  Site s = make_site(2);
+  auto e = estimate_single(s, Estimator::Rloo, 13, static_cast<double>(kM - 1) / kM);
+  EXPECT_GT(z_score(e, exact_single(s)), 4.0);
+}
+
+// ---- two sequences, two tokens, padding, replicated-batch layout ----
+
+TEST(RlooUnbiased, SeveralTokensPaddingAndDistinctSequencesInTheReplicaLayout) {
+  constexpr std::int64_t kB = 2, kT = 2, kK = 2;
+  Site s = make_site(kK);
+  torch::manual_seed(5);
+  auto xs = torch::randn({kB, kT, kD});
+  auto valid = torch::tensor({{true, true}, {true, false}});  // sequence 1's second token is padding
+  // Sequence b's loss from its valid tokens' selections; sequence 1's depends on its one token only.
+  auto seq_loss = [](std::int64_t b, const std::vector<Selection>& tokens) {
+    double l = loss_of(tokens[0]) * (b == 0 ? 1.0 : 0.7);
+    if (tokens.size() > 1) l += 0.5 * loss_of(tokens[1]) - 0.2 * static_cast<double>(tokens[0][0] * tokens[1][1]);
+    return l;
+  };
+
+  // Exact: the trainer's loss is the mean over sequences, so the target is mean_b ∇E[L_b], enumerating the joint
+  // selections of each sequence's valid tokens (independent given the inputs).
+  auto P = s.weight.detach().clone().requires_grad_(true);
+  auto expected = torch::zeros({});
+  for (std::int64_t b = 0; b < kB; ++b) {
+    auto q0 = torch::softmax(P.mv(xs[b][0]), 0), q1 = torch::softmax(P.mv(xs[b][1]), 0);
+    for_each_selection(q0, kK, [&](const Selection& a, const torch::Tensor& pa) {
+      if (b == 1) {
+        expected = expected + pa * seq_loss(b, {a}) / kB;
+        return;
+      }
+      for_each_selection(q1, kK, [&](const Selection& c, const torch::Tensor& pc) {
+        expected = expected + pa * pc * seq_loss(b, {a, c}) / kB;
+      });
+    });
   }
-  auto g = torch::stack(chunks).to(torch::kDouble);
-  auto z = ((g.mean(0) - exact).abs() / (g.var(0) / kChunks).sqrt()).max().item<double>();
-  EXPECT_GT(z, 4.0);
+  expected.backward();
+  auto exact = P.grad().flatten().to(torch::kDouble);
+
+  // Estimates: kPerChunk copies of the two-sequence batch, M samples each, rows m·(kPerChunk·B) + (copy·B + b).
+  const std::int64_t batch = kPerChunk * kB;
+  auto x = xs.repeat({kM * kPerChunk, 1, 1}).contiguous();
+  auto mask = valid.repeat({kM * kPerChunk, 1}).contiguous();
+  for (auto [estimator, name] : {std::pair{Estimator::Rloo, "rloo"}, std::pair{Estimator::Reinforce, "reinforce"}}) {
+    auto e = estimate(
+        [&] {
+          return routed_gradient(s, x, mask, estimator, [&](std::int64_t row, const std::vector<Selection>& tokens) {
+            return seq_loss((row % batch) % kB, tokens);
+          });
+        },
+        17);
+    EXPECT_LT(z_score(e, exact), 4.0) << name << ": mean\n" << e.mean << "\nexact\n" << exact << "\nstandard error\n"
+                                      << e.standard_error;
+    EXPECT_LT(e.standard_error.max().item<double>(), 0.1 * exact.abs().max().item<double>()) << name;
+  }
 }
 
 }  // namespace
