@@ -41,6 +41,13 @@ struct RouterTraits {
   bool has_layout = false, has_scope = false;
   ExpertLayout required_layout_value = ExpertLayout::Independent;
   RouterScope required_scope_value = RouterScope::Block;
+  bool dense = false;  // applies every expert to every token (k' = n), whatever adapter.top_k says
+
+  constexpr RouterTraits applies_every_expert() const {
+    RouterTraits t = *this;
+    t.dense = true;
+    return t;
+  }
 
   constexpr RouterTraits trained_by_policy_gradient() const {
     RouterTraits t = *this;

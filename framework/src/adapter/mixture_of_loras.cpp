@@ -106,6 +106,7 @@ AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options
 
   AttachedMixture attached;
   attached.needs_policy_gradient = router.traits.policy_gradient;
+  attached.applies_every_expert = router.traits.dense;
   attached.options = options;
   model->freeze_base();
 

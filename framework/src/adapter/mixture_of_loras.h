@@ -74,6 +74,7 @@ struct AttachedMixture {
   std::vector<RoutingSite> sites;
   std::vector<MixtureOfLoras> modules;
   bool needs_policy_gradient = false;
+  bool applies_every_expert = false;  // a dense router: every expert acts on every token
 
   // The LoRA factors (A, B) of every expert bank.
   std::vector<torch::Tensor> adapter_parameters() const;

@@ -88,6 +88,14 @@ class Suite {
       if (out.experts.numel() > 0 && (out.experts.min().item<std::int64_t>() < 0 ||
                                       out.experts.max().item<std::int64_t>() >= n()))
         where(fmt::format("an expert index outside [0, {})", n()));
+      // The active-parameter count reads the width from the traits: they must say what the router does.
+      auto declared = router_.traits.dense ? n() : std::min(site_.top_k, n());
+      if (out.experts.size(2) != declared)
+        where(fmt::format("routes {} experts per token, but its traits say {} ({}); the active-parameter count "
+                          "follows the traits",
+                          out.experts.size(2), declared,
+                          router_.traits.dense ? "applies_every_expert: n" : "adapter.top_k; a dense router "
+                                                                             "declares applies_every_expert()"));
       auto sorted = std::get<0>(out.experts.sort(-1));
       if (out.experts.size(2) > 1 && !sorted.diff(1, -1).gt(0).all().item<bool>())
         where("an expert chosen twice for one token");

@@ -23,8 +23,9 @@ struct AdaptedModel {
 
   // The trainable tensors by name (what a checkpoint holds).
   std::vector<std::pair<std::string, torch::Tensor>> trainable() const;
-  // LoRA parameters that act on one token when `active` experts of each bank are chosen.
-  std::int64_t active_lora_parameters(std::int64_t active) const;
+  // LoRA parameters that act on one token when `top_k` experts of each bank are chosen (every expert for a
+  // router whose traits say it applies them all: hydra's dense softmax).
+  std::int64_t active_lora_parameters(std::int64_t top_k) const;
 };
 
 }  // namespace remix::train

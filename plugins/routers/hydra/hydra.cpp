@@ -18,7 +18,8 @@ class HydraRouter : public remix::Router {
   }
 
   static constexpr remix::RouterTraits traits =
-      remix::RouterTraits().layout(remix::ExpertLayout::SharedA).scope(remix::RouterScope::Module);
+      remix::RouterTraits().layout(remix::ExpertLayout::SharedA).scope(remix::RouterScope::Module)
+          .applies_every_expert();  // dense: all n B heads act on every token
 
   remix::RouteOutput route(const remix::RouteInput& in) override {
     const auto B = in.x.size(0), T = in.x.size(1);
