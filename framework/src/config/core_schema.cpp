@@ -75,7 +75,11 @@ const std::vector<ParamSpec> kCore = {
     param("train.weight_decay", T::Float, "0.0", "AdamW weight decay").range(0, 10),
     param("train.warmup_steps", T::Int, "20", "linear warmup steps").at_least(0),
     param("train.schedule", T::Choice, "cosine", "learning-rate decay after warmup").one_of("cosine|linear|constant"),
-    param("train.grad_clip", T::Float, "1.0", "global gradient-norm clip (0 = off)").at_least(0),
+    param("train.grad_clip", T::Float, "1.0", "gradient-norm clip (0 = off)").at_least(0),
+    param("train.grad_clip_scope", T::Choice, "global",
+          "global: one norm over LoRA and router gradients; group: LoRA and routers clipped each by its own norm")
+        .one_of("global|group")
+        .in_key_when_set(),
     param("train.samples", T::Int, "4", "M: routing samples per sequence for policy-gradient routers").at_least(1),
     param("train.estimator", T::Choice, "rloo", "policy-gradient estimator").one_of("rloo|reinforce"),
     // Added after trials were recorded: in the trial key only when set otherwise (their defaults do what

@@ -33,6 +33,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   o.router_lr = cfg.at("train.router_lr").is_null() ? o.lr : cfg.get_float("train.router_lr");
   o.weight_decay = cfg.get_float("train.weight_decay");
   o.grad_clip = cfg.get_float("train.grad_clip");
+  o.grad_clip_scope = cfg.get_string("train.grad_clip_scope");
   o.schedule = cfg.get_string("train.schedule");
   o.estimator = cfg.get_string("train.estimator");
   o.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
@@ -86,8 +87,8 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
       groups.emplace_back(routers, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opts).lr(o_.router_lr)));
     optimizer_ = std::make_unique<torch::optim::AdamW>(groups, opts);
   }
-  parameters_ = adapters;
-  parameters_.insert(parameters_.end(), routers.begin(), routers.end());
+  parameter_groups_ = {adapters, routers};
+  clip_scope_ = parse_clip_scope(o_.grad_clip_scope);
 }
 
 EvalMetrics Trainer::run() {
@@ -184,7 +185,7 @@ Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace
                                     step, r.loss, r.router_loss, r.aux_loss));
   // IVON's Hessian estimate needs the gradient as it is: its steps are not clipped (the norm is still logged).
   double max_norm = o_.grad_clip > 0 && !ivon_ ? o_.grad_clip : std::numeric_limits<double>::infinity();
-  r.grad_norm = torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+  r.grad_norm = clip_gradients(parameter_groups_, max_norm, clip_scope_);
   optimizer_->step();
   return r;
 }

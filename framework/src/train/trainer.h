@@ -17,6 +17,7 @@
 #include "store/recorder.h"
 #include "train/data_stream.h"
 #include "train/evaluator.h"
+#include "train/grad_clip.h"
 #include "train/ivon.h"
 #include "train/policy_gradient.h"
 #include "train/sequence_batch.h"
@@ -30,6 +31,7 @@ struct TrainerOptions {
   std::int64_t steps = 400, batch_size = 16, warmup_steps = 20, samples = 4;
   std::int64_t log_every = 10, eval_every = 100, checkpoint_every = 50;
   double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1;
+  std::string grad_clip_scope = "global";  // or "group" (train/grad_clip.h)
   std::string schedule = "cosine", estimator = "rloo";
   std::uint64_t seed = 0;
   EvalOptions eval;
@@ -87,7 +89,8 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   Ivon* ivon_ = nullptr;  // optimizer_ when it is IVON
   std::vector<std::pair<std::string, SavedCheckpoint>> precisions_;
-  std::vector<torch::Tensor> parameters_;
+  std::vector<std::vector<torch::Tensor>> parameter_groups_;  // LoRA factors, routers: what the clip sees
+  ClipScope clip_scope_ = ClipScope::Global;
   DataStream data_;
   Estimator estimator_;
   EvalMetrics final_;
