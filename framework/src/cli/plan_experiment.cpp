@@ -2,6 +2,7 @@
 #include "cli/plan_experiment.h"
 
 #include "plugin/registry.h"
+#include "train/trainer.h"
 #include "trial/runtime.h"
 
 namespace remix::cli {
@@ -11,7 +12,10 @@ PlannedExperiment plan_experiment(const GlobalOptions& global, const std::string
   PlannedExperiment p;
   p.plan = sweep::expand_sweep(file, overrides);
   p.trials = sweep::resolve_trials(p.plan, plugin::schema_lookup(global.plugin_paths));
-  for (const auto& t : p.trials) trial::resolve_device(t.config);
+  for (const auto& t : p.trials) {
+    trial::resolve_device(t.config);
+    train::TrainerOptions::from(t.config);  // the trainer's refusals, before anything is recorded
+  }
   p.location = p.trials.front().config.get_string("experiment.db");
   return p;
 }

@@ -44,9 +44,8 @@ std::vector<Rule> rules_for(const SourceGroup& g, const std::vector<Rule>& asked
                                 "the per-task runs with {})",
                                 r.run_id, r.name, r.task, kind, rule_name(rule),
                                 kind == "sg" ? "train.precision: sg" : "train.optimizer: ivon");
-    } else if (rule == Rule::DeltaW && g.runs[0].config.get_int("adapter.num_experts") != 1) {
-      problem = fmt::format("delta-w merges single LoRAs, and the runs of group '{}' have adapter.num_experts = {}",
-                            g.label, g.runs[0].config.get_int("adapter.num_experts"));
+    } else if (rule == Rule::DeltaW) {
+      problem = single_lora_refusal(g);
     }
     if (problem.empty()) {
       out.push_back(rule);

@@ -128,11 +128,15 @@ void load_into(train::AdaptedModel& model, const NamedTensors& tensors) {
   }
 }
 
+std::string single_lora_refusal(const SourceGroup& group) {
+  auto n = group.runs[0].config.get_int("adapter.num_experts");
+  if (n == 1) return "";
+  return fmt::format("delta-w merges single LoRAs, and the runs of group '{}' have adapter.num_experts = {}",
+                     group.label, n);
+}
+
 std::string delta_w_refusal(const SourceGroup& group, const TaskAdapters& adapters) {
-  const auto& cfg = group.runs[0].config;
-  if (cfg.get_int("adapter.num_experts") != 1)
-    return fmt::format("delta-w merges single LoRAs, and these runs have adapter.num_experts = {}",
-                       cfg.get_int("adapter.num_experts"));
+  if (auto problem = single_lora_refusal(group); !problem.empty()) return problem;
   for (const auto& [name, t] : adapters.params[0])
     if (!text::ends_with(name, ".A") && !text::ends_with(name, ".B"))
       return fmt::format("delta-w merges LoRA factors only, and '{}' is not one (a router parameter?)", name);

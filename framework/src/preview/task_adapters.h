@@ -47,6 +47,8 @@ void load_into(train::AdaptedModel& model, const NamedTensors& tensors);
 // Why delta-w cannot merge this group ("" when it can: single LoRAs, no router parameters), and the config of the
 // model that holds the concatenation: adapter.r and adapter.lora_alpha times the number of tasks.
 std::string delta_w_refusal(const SourceGroup& group, const TaskAdapters& adapters);
+// The part of it the config alone tells (before any file is read): "" for single LoRAs.
+std::string single_lora_refusal(const SourceGroup& group);
 config::ResolvedConfig delta_w_config(const SourceGroup& group, const config::PluginSchemaLookup& lookup);
 
 }  // namespace remix::preview

@@ -2,6 +2,7 @@
 // line of it.
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -18,6 +19,34 @@
 #include "train/sequence_batch.h"
 
 namespace remix::train {
+
+namespace {
+
+// A key set away from its default that the chosen path never reads would be recorded in the trial key and do
+// nothing: refused, naming it and what would read it.
+void refuse_settings_without_effect(const config::ResolvedConfig& cfg, const TrainerOptions& o) {
+  auto identity = cfg.identity();  // holds the keys added later only where they are set otherwise
+  auto set = [&](const std::string& key) {
+    std::string pointer = "/" + key;
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    return identity.contains(nlohmann::json::json_pointer(pointer));
+  };
+  if (o.optimizer != "ivon")
+    for (const char* key : {"train.ivon.ess", "train.ivon.hess_init", "train.ivon.beta1", "train.ivon.beta2",
+                            "train.ivon.weight_decay"})
+      if (set(key))
+        throw ConfigError(fmt::format("{}: set, but train.optimizer is {}; IVON's settings act only with "
+                                      "train.optimizer: ivon",
+                                      key, o.optimizer));
+  if (!o.precision_sg && set("train.precision_examples"))
+    throw ConfigError("train.precision_examples: set, but train.precision is none; it caps the examples of the "
+                      "squared-gradient precision (train.precision: sg)");
+  if (o.optimizer == "ivon" && set("train.grad_clip_scope"))
+    throw ConfigError("train.grad_clip_scope: set, but IVON steps are not clipped (its Hessian estimate needs the "
+                      "gradient as it is)");
+}
+
+}  // namespace
 
 TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   const bool policy_gradient = cfg.plugin("router").router_traits.policy_gradient;
@@ -53,6 +82,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
                                   "(M), got {}; router plugin '{}' is trained by policy gradient (train.estimator: "
                                   "reinforce works with 1)",
                                   o.samples, cfg.get_string("router.plugin")));
+  refuse_settings_without_effect(cfg, o);
   return o;
 }
 

@@ -168,6 +168,10 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
       {{"tasks.math.weight=0"}, "the tasks give no training examples (tasks.math: weight 0"},
       {{"model.max_seq_len=32"}, "more than model.max_seq_len = 32"},
       {{"train.samples=1"}, "train.samples: the RLOO estimator needs at least 2 routing samples"},
+      // Settings the chosen path never reads: refused, not recorded in the trial key to do nothing.
+      {{"train.ivon.beta2=0.999"}, "train.ivon.beta2: set, but train.optimizer is adamw"},
+      {{"train.precision_examples=64"}, "train.precision_examples: set, but train.precision is none"},
+      {{"train.optimizer=ivon", "train.grad_clip_scope=group"}, "train.grad_clip_scope: set, but IVON steps are not"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"run", config};
@@ -176,6 +180,12 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
     EXPECT_EQ(r.exit_code, 2) << c.expected << "\n" << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
   }
+  // Refused before anything was recorded.
+  EXPECT_EQ(std::get<std::int64_t>(store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE kind = "
+                                                                           "'trial' AND name LIKE '%ivon%'")
+                                       .rows.at(0)
+                                       .at(0)),
+            0);
 }
 
 // The newest checkpoint of a trial's folder (the trial's recorded checkpoint artifact).
