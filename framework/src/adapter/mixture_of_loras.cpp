@@ -47,7 +47,9 @@ torch::Tensor MixtureBlockImpl::apply(Projection p, const torch::Tensor& in, tor
   if (module == adapted_.end()) return base->forward(in);
   auto own_site = sites_.find(p);
   auto weights = own_site != sites_.end() ? own_site->second->route(in, ctx) : block_weights_;
-  return module->second->forward(in, base->weight, weights);
+  auto out = module->second->forward(in, base->weight, weights);
+  // The frozen bias (Qwen2's q, k, v) is the base's: added once, whatever the experts chose.
+  return base->bias.defined() ? out + base->bias : out;
 }
 
 // --- attaching ---

@@ -7,8 +7,8 @@ namespace remix::model {
 
 namespace {
 
-torch::nn::Linear linear(std::int64_t in, std::int64_t out) {
-  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+torch::nn::Linear linear(std::int64_t in, std::int64_t out, bool bias = false) {
+  return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
 }
 
 }  // namespace
@@ -41,10 +41,24 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
 
 // --- rotary embedding ---
 
-RotaryEmbedding::RotaryEmbedding(std::int64_t head_dim, std::int64_t max_seq_len, double theta) {
-  // llama2.c: the pair (2i, 2i+1) of each head turns at frequency theta^(-2i/head_dim).
+torch::Tensor RotaryEmbedding::frequencies(std::int64_t head_dim, double theta, const Llama3RopeScaling& scaling) {
   auto pair = torch::arange(0, head_dim, 2, torch::kDouble);
   auto freq = torch::pow(theta, -pair / static_cast<double>(head_dim));
+  if (scaling.factor <= 0) return freq;
+  // Llama-3: wavelengths longer than the original context / low_freq_factor are stretched by `factor`, shorter
+  // than original / high_freq_factor kept, and those between interpolated smoothly.
+  const double original = static_cast<double>(scaling.original_max_position_embeddings);
+  auto wavelen = 2 * M_PI / freq;
+  auto smooth = (original / wavelen - scaling.low_freq_factor) / (scaling.high_freq_factor - scaling.low_freq_factor);
+  auto medium = (1 - smooth) * freq / scaling.factor + smooth * freq;
+  auto scaled = torch::where(wavelen > original / scaling.low_freq_factor, freq / scaling.factor, freq);
+  return torch::where(wavelen < original / scaling.high_freq_factor, freq,
+                      torch::where(wavelen > original / scaling.low_freq_factor, scaled, medium));
+}
+
+RotaryEmbedding::RotaryEmbedding(std::int64_t head_dim, std::int64_t max_seq_len, double theta,
+                                 const Llama3RopeScaling& scaling) {
+  auto freq = frequencies(head_dim, theta, scaling);
   auto angle = torch::arange(max_seq_len, torch::kDouble).unsqueeze(1) * freq.unsqueeze(0);
   cos_ = angle.cos().to(torch::kFloat);
   sin_ = angle.sin().to(torch::kFloat);
@@ -60,7 +74,13 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::at(const torch::Tensor&
   return {cos_.index_select(0, flat).view(shape), sin_.index_select(0, flat).view(shape)};
 }
 
-torch::Tensor RotaryEmbedding::rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+torch::Tensor RotaryEmbedding::rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                      RopeStyle style) {
+  if (style == RopeStyle::Half) {
+    auto halves = x.chunk(2, -1);
+    const auto &x0 = halves[0], &x1 = halves[1];
+    return torch::cat({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1);
+  }
   auto pairs = x.unflatten(-1, {-1, 2});
   auto x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
   return torch::stack({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1).flatten(-2);
@@ -69,10 +89,10 @@ torch::Tensor RotaryEmbedding::rotate(const torch::Tensor& x, const torch::Tenso
 // --- attention ---
 
 AttentionImpl::AttentionImpl(const TransformerOptions& opt)
-    : n_heads_(opt.n_heads()), n_kv_heads_(opt.n_kv_heads()), head_dim_(opt.head_dim()) {
-  q = register_module("q", linear(opt.dim(), n_heads_ * head_dim_));
-  k = register_module("k", linear(opt.dim(), opt.kv_dim()));
-  v = register_module("v", linear(opt.dim(), opt.kv_dim()));
+    : n_heads_(opt.n_heads()), n_kv_heads_(opt.n_kv_heads()), head_dim_(opt.head_dim()), rope_style_(opt.rope_style()) {
+  q = register_module("q", linear(opt.dim(), n_heads_ * head_dim_, opt.attention_bias()));
+  k = register_module("k", linear(opt.dim(), opt.kv_dim(), opt.attention_bias()));
+  v = register_module("v", linear(opt.dim(), opt.kv_dim(), opt.attention_bias()));
   o = register_module("o", linear(n_heads_ * head_dim_, opt.dim()));
 }
 
@@ -88,8 +108,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const BlockInputs& 
   auto heads = [&](Projection p, torch::nn::Linear& lin, std::int64_t n) {
     return project_through(adapter_, p, lin, x, ctx).view({B, T, n, head_dim_});
   };
-  auto qh = RotaryEmbedding::rotate(heads(Projection::Q, q, n_heads_), in.cos, in.sin);
-  auto kh = RotaryEmbedding::rotate(heads(Projection::K, k, n_kv_heads_), in.cos, in.sin).transpose(1, 2);
+  auto qh = RotaryEmbedding::rotate(heads(Projection::Q, q, n_heads_), in.cos, in.sin, rope_style_);
+  auto kh = RotaryEmbedding::rotate(heads(Projection::K, k, n_kv_heads_), in.cos, in.sin, rope_style_).transpose(1, 2);
   auto vh = heads(Projection::V, v, n_kv_heads_).transpose(1, 2);
   torch::Tensor keys = kh, values = vh;
   if (cache) {

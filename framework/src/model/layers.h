@@ -1,5 +1,5 @@
 // The building blocks of the Llama-style decoder (docs/architecture.md §6): RMSNorm, rotary position embedding
-// (llama2.c convention: adjacent pairs rotated), grouped-query causal attention with an optional KV cache, the SwiGLU
+// (adjacent pairs as llama2.c, or halves as Hugging Face), grouped-query causal attention with an optional KV cache, the SwiGLU
 // feed-forward, and the pre-norm transformer block. Each projection runs through the sub-block's adapter
 // slot (adapter_slot.h) when an adapter is attached.
 #pragma once
@@ -27,11 +27,16 @@ TORCH_MODULE(RMSNorm);
 // cos/sin of every position's rotation angles, gathered for a batch of position ids.
 class RotaryEmbedding {
  public:
-  RotaryEmbedding(std::int64_t head_dim, std::int64_t max_seq_len, double theta);
+  // Pair i turns at theta^(-2i/head_dim) (Llama-3 scaled when `scaling.factor` > 0).
+  RotaryEmbedding(std::int64_t head_dim, std::int64_t max_seq_len, double theta, const Llama3RopeScaling& scaling = {});
   // positions [B,T] int64 -> (cos, sin), each [B,T,1,head_dim/2], on the device of `positions`.
   std::pair<torch::Tensor, torch::Tensor> at(const torch::Tensor& positions);
-  // Rotates x [B,T,H,head_dim] pairwise: (x0, x1) -> (x0 cos - x1 sin, x0 sin + x1 cos).
-  static torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+  // Rotates each pair (x0, x1) of x [B,T,H,head_dim] -> (x0 cos - x1 sin, x0 sin + x1 cos); the pairs are adjacent
+  // dimensions (Interleaved) or dimension i with i + head_dim/2 (Half).
+  static torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                              RopeStyle style);
+  // The frequency of each pair, [head_dim/2] double (exposed for the Llama-3 scaling test).
+  static torch::Tensor frequencies(std::int64_t head_dim, double theta, const Llama3RopeScaling& scaling);
 
  private:
   torch::Tensor cos_, sin_;  // [max_seq_len, head_dim/2]
@@ -63,6 +68,7 @@ class AttentionImpl : public torch::nn::Module {
 
  private:
   std::int64_t n_heads_, n_kv_heads_, head_dim_;
+  RopeStyle rope_style_;
   std::shared_ptr<SubBlockAdapter> adapter_;
 };
 TORCH_MODULE(Attention);

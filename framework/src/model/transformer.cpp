@@ -11,7 +11,7 @@
 namespace remix::model {
 
 TransformerImpl::TransformerImpl(const TransformerOptions& options)
-    : options_(options), rope_(options.head_dim(), options.max_seq_len(), options.rope_theta()) {
+    : options_(options), rope_(options.head_dim(), options.max_seq_len(), options.rope_theta(), options.rope_scaling()) {
   options_.validate();
   embed = register_module("embed", torch::nn::Embedding(options.vocab_size(), options.dim()));
   layers = register_module("layers", torch::nn::ModuleList());

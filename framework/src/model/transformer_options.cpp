@@ -17,7 +17,7 @@ void TransformerOptions::validate() const {
     fail("dim", fmt::format("dim, n_layers, n_heads, n_kv_heads, ffn_dim and max_seq_len must be positive, got "
                             "{}, {}, {}, {}, {}, {}",
                             dim_, n_layers_, n_heads_, n_kv_heads_, ffn_dim_, max_seq_len_));
-  if (dim_ % n_heads_ != 0)
+  if (head_dim_override_ == 0 && dim_ % n_heads_ != 0)
     fail("n_heads", fmt::format("model.dim={} is not divisible by model.n_heads={}", dim_, n_heads_));
   if (n_heads_ % n_kv_heads_ != 0)
     fail("n_kv_heads", fmt::format("model.n_heads={} is not a multiple of model.n_kv_heads={}", n_heads_, n_kv_heads_));
@@ -43,11 +43,22 @@ TransformerOptions transformer_options_from(const config::ResolvedConfig& cfg, s
 }
 
 nlohmann::json to_json(const TransformerOptions& o) {
-  return {{"vocab_size", o.vocab_size()},   {"dim", o.dim()},
+  nlohmann::json j = {{"vocab_size", o.vocab_size()},   {"dim", o.dim()},
           {"n_layers", o.n_layers()},       {"n_heads", o.n_heads()},
           {"n_kv_heads", o.n_kv_heads()},   {"ffn_dim", o.ffn_dim()},
           {"max_seq_len", o.max_seq_len()}, {"norm_eps", o.norm_eps()},
           {"rope_theta", o.rope_theta()},   {"tie_embeddings", o.tie_embeddings()}};
+  // Only what differs from the built-in model, so the JSON of existing checkpoints (and their cache keys) stays.
+  if (o.head_dim_override() > 0) j["head_dim"] = o.head_dim_override();
+  if (o.rope_style() == RopeStyle::Half) j["rope_style"] = "half";
+  if (o.attention_bias()) j["attention_bias"] = true;
+  if (o.rope_scaling().factor > 0)
+    j["rope_scaling"] = {{"type", "llama3"},
+                         {"factor", o.rope_scaling().factor},
+                         {"low_freq_factor", o.rope_scaling().low_freq_factor},
+                         {"high_freq_factor", o.rope_scaling().high_freq_factor},
+                         {"original_max_position_embeddings", o.rope_scaling().original_max_position_embeddings}};
+  return j;
 }
 
 TransformerOptions transformer_options_from_json(const nlohmann::json& j) {
@@ -61,7 +72,17 @@ TransformerOptions transformer_options_from_json(const nlohmann::json& j) {
       .max_seq_len(j.at("max_seq_len").get<std::int64_t>())
       .norm_eps(j.at("norm_eps").get<double>())
       .rope_theta(j.at("rope_theta").get<double>())
-      .tie_embeddings(j.at("tie_embeddings").get<bool>());
+      .tie_embeddings(j.at("tie_embeddings").get<bool>())
+      .head_dim_override(j.value("head_dim", std::int64_t{0}))
+      .rope_style(j.value("rope_style", std::string("interleaved")) == "half" ? RopeStyle::Half
+                                                                             : RopeStyle::Interleaved)
+      .attention_bias(j.value("attention_bias", false));
+  if (j.contains("rope_scaling")) {
+    const auto& r = j["rope_scaling"];
+    o.rope_scaling({r.at("factor").get<double>(), r.at("low_freq_factor").get<double>(),
+                    r.at("high_freq_factor").get<double>(),
+                    r.at("original_max_position_embeddings").get<std::int64_t>()});
+  }
   return o;
 }
 

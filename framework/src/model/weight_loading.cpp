@@ -1,0 +1,42 @@
+// Filling a Transformer by name (see weight_loading.h).
+#include "model/weight_loading.h"
+
+#include <fmt/format.h>
+
+#include "remix/errors.h"
+
+namespace remix::model {
+
+void load_base_weights(TransformerImpl& model, const std::string& file,
+                       const std::function<std::string(const BaseTensor&)>& name_of,
+                       const std::function<std::optional<torch::Tensor>(const std::string&)>& read) {
+  torch::NoGradGuard no_grad;
+  auto fill = [&](torch::Tensor& target, const BaseTensor& t) {
+    const auto name = name_of(t);
+    auto value = read(name);
+    if (!value) throw DataError(fmt::format("{}: the checkpoint has no tensor '{}'", file, name));
+    if (value->sizes() != target.sizes())
+      throw DataError(fmt::format("{}: tensor '{}' has shape {} but the model's config needs {}", file, name,
+                                  fmt::join(value->sizes(), "x"), fmt::join(target.sizes(), "x")));
+    target.copy_(*value);
+  };
+  fill(model.embed->weight, {-1, "embed"});
+  for (std::size_t i = 0; i < model.num_blocks(); ++i) {
+    auto& b = model.block(i);
+    const int l = static_cast<int>(i);
+    fill(b.attn_norm->weight, {l, "attn_norm"});
+    fill(b.ffn_norm->weight, {l, "ffn_norm"});
+    std::pair<const char*, torch::nn::Linear*> linears[] = {{"q", &b.attn->q},      {"k", &b.attn->k},
+                                                            {"v", &b.attn->v},      {"o", &b.attn->o},
+                                                            {"gate", &b.ffn->gate}, {"up", &b.ffn->up},
+                                                            {"down", &b.ffn->down}};
+    for (auto& [name, lin] : linears) {
+      fill((*lin)->weight, {l, fmt::format("{}.weight", name)});
+      if ((*lin)->bias.defined()) fill((*lin)->bias, {l, fmt::format("{}.bias", name)});
+    }
+  }
+  fill(model.norm->weight, {-1, "norm"});
+  if (model.head) fill(model.head->weight, {-1, "head"});
+}
+
+}  // namespace remix::model
