@@ -10,6 +10,7 @@ packages=(
   libtorch-dev libopenblas0-pthread          # LibTorch, on OpenBLAS (the reference BLAS is ~40x slower)
   libyaml-cpp-dev libboost-dev libsqlite3-dev sqlite3 libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libpq-dev                                   # results stores on a PostgreSQL server
+  libicu-dev                                  # Unicode character classes for real tokenizers
   postgresql                                  # the tests start throwaway PostgreSQL clusters
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 bubblewrap                          # the code task runs samples with python3, sandboxed by bwrap

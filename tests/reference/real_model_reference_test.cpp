@@ -14,6 +14,7 @@
 #include "model/gguf_model.h"
 #include "model/hf_model.h"
 #include "model/safetensors.h"
+#include "support/reference_data.h"
 #include "support/test_env.h"
 
 namespace remix::model {
@@ -25,22 +26,9 @@ struct References {
   std::string hf() const { return model_dir + "/hf"; }
 };
 
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  auto start = s.rfind('\n', end);
-  return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
-// The venv and the model, fetched once (ctest's reference_models fixture does it before these tests run).
+References make_references() { return {test::reference_python(), test::smollm2_dir()}; }
 const References& references() {
-  static References r = [] {
-    const auto dir = test::source_dir() + "/tests/reference/";
-    auto env = test::run_command({dir + "setup_env.sh"});
-    auto model = test::run_command({dir + "fetch_smollm2.sh"});
-    if (env.exit_code != 0 || model.exit_code != 0)
-      throw std::runtime_error("the reference environment could not be set up:\n" + env.err + model.err);
-    return References{last_line(env.out), last_line(model.out)};
-  }();
+  static const References r = make_references();
   return r;
 }
 

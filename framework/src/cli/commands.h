@@ -32,5 +32,6 @@ void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& acti
 void add_conformance_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_preview_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_db_command(CLI::App& app, const GlobalOptions& global, Action& action);  // db copy
+void add_tokenize_command(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace remix::cli

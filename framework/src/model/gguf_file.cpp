@@ -157,7 +157,11 @@ GgufFile::GgufFile(const std::string& path) : file_(std::make_shared<MappedFile>
     tensors_.push_back(std::move(info));
   }
   data_start_ = (c.offset() + alignment_ - 1) / alignment_ * alignment_;
-  if (data_start_ > file_->size()) throw fail("the data section starts past the end of the file");
+  // A file without tensors (llama.cpp's vocabulary-only files) may end before the alignment padding.
+  if (data_start_ > file_->size()) {
+    if (!tensors_.empty()) throw fail("the data section starts past the end of the file");
+    data_start_ = file_->size();
+  }
   const std::uint64_t data_bytes = file_->size() - data_start_;
   std::vector<const GgufTensorInfo*> by_offset;
   for (const auto& t : tensors_) {
