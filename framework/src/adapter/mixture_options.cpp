@@ -79,7 +79,7 @@ std::vector<model::Projection> parse_target_modules(const std::vector<std::strin
     auto p = model::parse_projection(name);
     if (!p)
       throw ConfigError(
-          fmt::format("adapter.target_modules: unknown module '{}'; the modules are q|k|v|o|gate|up|down", name));
+          fmt::format("adapter.target_modules: unknown module '{}'; the modules are q|k|v|o|gate|up|down (or PEFT's q_proj, ..., down_proj)", name));
     if (std::find(out.begin(), out.end(), *p) == out.end()) out.push_back(*p);
   }
   if (out.empty()) throw ConfigError("adapter.target_modules: no module to adapt; name some of q|k|v|o|gate|up|down");

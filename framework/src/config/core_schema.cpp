@@ -28,9 +28,10 @@ const std::vector<ParamSpec> kCore = {
     param("runtime.device", T::Choice, "cpu", "where to train").one_of("cpu|cuda|auto").not_in_key(),
 
     // --- base model ---
-    param("base.source", T::Choice, "pretrain", "pretrain the built-in model, or load a llama2.c / remix checkpoint")
-        .one_of("pretrain|llama2c|checkpoint"),
-    param("base.path", T::String, "", "checkpoint file for source llama2c / checkpoint"),
+    param("base.source", T::Choice, "pretrain",
+          "pretrain the built-in model, or load a llama2.c / remix checkpoint, a Hugging Face folder or a GGUF file")
+        .one_of("pretrain|llama2c|checkpoint|hf|gguf"),
+    param("base.path", T::String, "", "checkpoint file (llama2c, checkpoint, gguf) or model folder (hf)"),
     param("base.tokenizer", T::String, "", "llama2.c tokenizer.bin for source llama2c"),
     param("base.cache_dir", T::String, "results/base_cache", "where pretrained base models are cached by hash")
         .not_in_key(),
@@ -56,8 +57,8 @@ const std::vector<ParamSpec> kCore = {
     param("adapter.r", T::Int, "4", "rank of each LoRA expert").range(1, 4096),
     param("adapter.lora_alpha", T::Float, "8", "LoRA scaling numerator (scale = lora_alpha / r)").at_least(0),
     param("adapter.lora_dropout", T::Float, "0.0", "dropout on the LoRA input").range(0, 0.99),
-    param("adapter.target_modules", T::StringList, "[gate, up, down]", "projections that get a mixture of LoRAs")
-        .one_of("q|k|v|o|gate|up|down"),
+    param("adapter.target_modules", T::StringList, "[gate, up, down]", "projections that get a mixture of LoRAs (PEFT names q_proj, ... also)")
+        .one_of("q|k|v|o|gate|up|down|q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj"),
     param("adapter.num_experts", T::Int, "8", "experts per adapted projection (n)").range(1, 1024),
     param("adapter.top_k", T::Int, "2", "experts active per token (k)").range(1, 1024),
     param("adapter.router_scope", T::Choice, "auto",

@@ -20,7 +20,7 @@ const char* projection_name(Projection p) {
 
 std::optional<Projection> parse_projection(const std::string& name) {
   for (auto p : kAllProjections)
-    if (name == projection_name(p)) return p;
+    if (name == projection_name(p) || name == std::string(projection_name(p)) + "_proj") return p;  // PEFT's names
   return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/sha256.h"
 #include "common/text.h"
 #include "model/gguf_model.h"
 #include "model/gguf_tokenizer.h"
@@ -47,6 +48,17 @@ Transformer load_model_from(const std::string& path) {
     case ModelPathKind::TokenizerJson: break;
   }
   throw DataError(fmt::format("{}: a tokenizer.json holds no model weights", path));
+}
+
+std::string model_path_sha256(const std::string& path) {
+  if (model_path_kind(path) != ModelPathKind::HfFolder) return sha256_file_hex(path);
+  std::string listing;
+  auto add = [&](const std::string& file) {
+    listing += fs::path(file).filename().string() + " " + sha256_file_hex(file) + "\n";
+  };
+  add((fs::path(path) / "config.json").string());
+  for (const auto& f : hf_weight_files(path)) add(f);
+  return sha256_hex(listing);
 }
 
 }  // namespace remix::model

@@ -20,4 +20,8 @@ std::shared_ptr<PipelineTokenizer> load_tokenizer_from(const std::string& path);
 // The model of a folder or a .gguf file, float32 (DataError for a bare tokenizer.json).
 Transformer load_model_from(const std::string& path);
 
+// A fingerprint of the model's bytes for provenance: the file's sha256, or for a folder the sha256 of its
+// config.json's and weight files' sha256s (names included).
+std::string model_path_sha256(const std::string& path);
+
 }  // namespace remix::model

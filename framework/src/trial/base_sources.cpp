@@ -1,5 +1,5 @@
 // The table of base-model sources (see base_sources.h): `pretrain` (trial/pretrained_base.cpp), and the two
-// that load a file, `llama2c` and `checkpoint`.
+// that load a file: `llama2c`, `checkpoint`, and the real models `hf` and `gguf`.
 #include "trial/base_sources.h"
 
 #include <fmt/format.h>
@@ -7,7 +7,10 @@
 #include "common/sha256.h"
 #include "model/bpe_tokenizer.h"
 #include "model/checkpoint.h"
+#include "model/gguf_model.h"
+#include "model/hf_model.h"
 #include "model/llama2c.h"
+#include "model/model_path.h"
 #include "remix/errors.h"
 #include "trial/pretrained_base.h"
 
@@ -70,12 +73,44 @@ BaseModel checkpoint_obtain(const BaseModelRequest& r) {
   return loaded(model, shape.tokenizer, path);
 }
 
+// --- hf / gguf: real pretrained models; the folder or file carries the shape and the tokenizer ---
+
+BaseModelShape real_shape(const config::ResolvedConfig& cfg) {
+  const auto source = cfg.get_string("base.source");
+  auto path = required_path(cfg, "base.path", source == "hf" ? "a Hugging Face model folder" : "a .gguf file");
+  const auto kind = model::model_path_kind(path);
+  if ((source == "hf") != (kind == model::ModelPathKind::HfFolder) || kind == model::ModelPathKind::TokenizerJson)
+    throw ConfigError(fmt::format("base.path: '{}' is not {} (base.source is {})", path,
+                                  source == "hf" ? "a model folder" : "a .gguf file", source));
+  const auto options = source == "hf" ? model::read_hf_config(path).options
+                                      : model::gguf_transformer_options(model::GgufFile(path));
+  return {model::load_tokenizer_from(path), options.max_seq_len()};
+}
+
+BaseModel real_obtain(const BaseModelRequest& r) {
+  auto shape = real_shape(r.cfg);
+  const auto path = r.cfg.get_string("base.path");
+  auto model = model::load_model_from(path);
+  // Embedding matrices are often padded past the tokenizer (Qwen2), never the other way round.
+  if (shape.tokenizer->vocab_size() > model->options().vocab_size())
+    throw DataError(fmt::format("base.path: the tokenizer of {} has {} tokens but the model's embedding only {} rows",
+                                path, shape.tokenizer->vocab_size(), model->options().vocab_size()));
+  BaseModel base{model, shape.tokenizer, {}};
+  base.tags["base.file"] = path;
+  base.tags["base.sha256"] = model::model_path_sha256(path);
+  base.tags["base.architecture"] = to_json(model->options()).dump();
+  return base;
+}
+
 const std::vector<BaseModelSource> kSources = {
     {"pretrain", "the built-in model (model.*), pretrained on the tasks' text once and cached in base.cache_dir",
      pretrain_shape, obtain_pretrained_base},
     {"llama2c", "a llama2.c float32 export (base.path) with its tokenizer.bin (base.tokenizer)", llama2c_shape,
      llama2c_obtain},
     {"checkpoint", "a remix base checkpoint (base.path) of the model.* shape", checkpoint_shape, checkpoint_obtain},
+    {"hf", "a Hugging Face model folder (base.path): config.json, safetensors, tokenizer.json", real_shape,
+     real_obtain},
+    {"gguf", "a llama.cpp GGUF file (base.path) with its embedded tokenizer", real_shape, real_obtain},
 };
 
 }  // namespace
