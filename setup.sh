@@ -14,6 +14,7 @@ packages=(
   postgresql                                  # the tests start throwaway PostgreSQL clusters
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 bubblewrap                          # the code task runs samples with python3, sandboxed by bwrap
+  python3-venv                                # tests/reference: the venv of the Python references (transformers, ...)
   chromium                                    # the report test renders the HTML report headless
 )
 

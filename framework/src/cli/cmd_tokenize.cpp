@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "model/model_path.h"
+#include "model/unicode_text.h"
 
 namespace remix::cli {
 
@@ -17,10 +18,20 @@ struct TokenizeOptions {
   std::vector<std::string> texts;
 };
 
-// A piece made readable on one line: control characters and the separator escaped.
+// A piece made readable on one line: control characters, the separator and bytes that are not whole UTF-8
+// characters (one token of a multi-byte character) escaped.
 std::string printable(const std::string& piece) {
   std::string out;
-  for (unsigned char c : piece) {
+  for (const auto& cp : model::decode_utf8(piece)) {
+    if (cp.value == 0xFFFD && cp.size == 1) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(piece[cp.begin]));
+      continue;
+    }
+    if (cp.size > 1) {
+      out += piece.substr(cp.begin, cp.size);
+      continue;
+    }
+    const auto c = static_cast<unsigned char>(piece[cp.begin]);
     if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
     else if (c == '\r') out += "\\r";

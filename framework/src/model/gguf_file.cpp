@@ -252,7 +252,9 @@ torch::Tensor GgufFile::tensor(const std::string& name) const {
                                 "BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)",
                                 path(), name, t->type->name));
   const auto* data = file_->bytes(data_start_ + t->offset, t->bytes, fmt::format("tensor '{}'", name));
-  return dequantize(*t->type, data, t->numel(), t->shape);
+  auto out = dequantize(*t->type, data, t->numel(), t->shape);
+  file_->release(data_start_ + t->offset, t->bytes);
+  return out;
 }
 
 }  // namespace remix::model

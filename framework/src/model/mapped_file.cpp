@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -43,6 +44,14 @@ const std::uint8_t* MappedFile::bytes(std::uint64_t offset, std::uint64_t length
     throw DataError(fmt::format("{}: {} needs bytes [{}, {}) but the file has {} bytes (truncated or corrupt)", path_,
                                 what, offset, offset + length, size_));
   return static_cast<const std::uint8_t*>(data_) + offset;
+}
+
+void MappedFile::release(std::uint64_t offset, std::uint64_t length) const {
+  if (!data_ || offset >= size_) return;
+  const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t begin = (offset + page - 1) / page * page;  // whole pages inside the span only
+  const std::uint64_t end = std::min(size_, offset + length) / page * page;
+  if (end > begin) ::madvise(static_cast<std::uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 
 }  // namespace remix::model

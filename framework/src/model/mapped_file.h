@@ -21,6 +21,9 @@ class MappedFile {
   std::uint64_t size() const { return size_; }
   // The `length` bytes at `offset`; DataError when the span is not inside the file.
   const std::uint8_t* bytes(std::uint64_t offset, std::uint64_t length, const std::string& what) const;
+  // Tells the kernel the pages of this span are no longer needed (they were copied out), so loading a model does not
+  // hold the whole file resident beside the tensors made from it. Reading the span again stays valid.
+  void release(std::uint64_t offset, std::uint64_t length) const;
 
  private:
   std::string path_;

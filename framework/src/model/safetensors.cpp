@@ -135,6 +135,7 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   auto out = torch::empty(e.shape, torch::dtype(info->type));
   const auto* src = file_->bytes(data_start_ + e.begin, e.end - e.begin, fmt::format("tensor '{}'", name));
   if (e.end > e.begin) std::memcpy(out.data_ptr(), src, e.end - e.begin);  // the file is little-endian, as is x86
+  file_->release(data_start_ + e.begin, e.end - e.begin);
   return out;
 }
 
