@@ -196,15 +196,18 @@ torch::Tensor dequantize(const GgmlType& t, const std::uint8_t* data, std::int64
   if (t.id == 0) return copy_as(torch::kFloat);
   if (t.id == 1) return copy_as(torch::kHalf);
   if (t.id == 30) return copy_as(torch::kBFloat16);
-  const auto* r = row(t.id);
-  if (!r || !r->block) throw DataError(fmt::format("ggml type {} cannot be dequantized", t.name));
   auto out = torch::empty({numel}, torch::kFloat);
-  float* y = out.data_ptr<float>();
+  dequantize_into(t, data, numel, out.data_ptr<float>());
+  return out.view(shape);
+}
+
+void dequantize_into(const GgmlType& t, const std::uint8_t* data, std::int64_t numel, float* y) {
+  const auto* r = row(t.id);
+  if (!r || !r->block) throw DataError(fmt::format("ggml type {} cannot be dequantized block by block", t.name));
   const std::int64_t blocks = numel / t.block_values;
   at::parallel_for(0, blocks, 256, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) r->block(data + i * t.block_bytes, y + i * t.block_values);
   });
-  return out.view(shape);
 }
 
 }  // namespace remix::model

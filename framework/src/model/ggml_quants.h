@@ -28,4 +28,7 @@ const GgmlType* ggml_type(std::uint32_t id);
 torch::Tensor dequantize(const GgmlType& t, const std::uint8_t* data, std::int64_t numel,
                          const std::vector<std::int64_t>& shape);
 
+// The same for a block type, written to `out` (numel floats).
+void dequantize_into(const GgmlType& t, const std::uint8_t* data, std::int64_t numel, float* out);
+
 }  // namespace remix::model

@@ -257,4 +257,16 @@ torch::Tensor GgufFile::tensor(const std::string& name) const {
   return out;
 }
 
+void GgufFile::read_into(const std::string& name, torch::Tensor& target) const {
+  const auto* t = find_tensor(name);
+  if (t && t->type->loadable && t->type->block_values > 1 && target.scalar_type() == torch::kFloat &&
+      target.is_contiguous() && target.numel() == t->numel()) {
+    const auto* data = file_->bytes(data_start_ + t->offset, t->bytes, fmt::format("tensor '{}'", name));
+    dequantize_into(*t->type, data, t->numel(), target.data_ptr<float>());
+    file_->release(data_start_ + t->offset, t->bytes);
+    return;
+  }
+  target.copy_(tensor(name).view(target.sizes()));
+}
+
 }  // namespace remix::model

@@ -70,6 +70,9 @@ class GgufFile {
   const GgufTensorInfo* find_tensor(const std::string& name) const;
   // The tensor dequantized to float32 (DataError naming the type when remix cannot dequantize it).
   torch::Tensor tensor(const std::string& name) const;
+  // Dequantizes straight into `target` (float32, contiguous, same number of elements) when it can, so no second
+  // copy of a large tensor exists.
+  void read_into(const std::string& name, torch::Tensor& target) const;
 
  private:
   std::shared_ptr<MappedFile> file_;

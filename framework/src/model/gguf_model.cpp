@@ -89,16 +89,23 @@ Transformer load_gguf_model(const GgufFile& f) {
   const bool permuted = f.get_string("general.architecture") == "llama";
   Transformer model(options);
   std::set<std::string> used;
-  load_base_weights(*model, f.path(), gguf_name, [&](const std::string& name) -> std::optional<torch::Tensor> {
-    if (!f.find_tensor(name)) return std::nullopt;
+  WeightReader reader;
+  reader.shape = [&](const std::string& name) -> std::optional<std::vector<std::int64_t>> {
+    const auto* t = f.find_tensor(name);
+    if (!t) return std::nullopt;
+    return t->shape;
+  };
+  reader.fill = [&](const std::string& name, torch::Tensor& target) {
     used.insert(name);
-    auto t = f.tensor(name);
-    if (permuted && (text::ends_with(name, ".attn_q.weight") || text::ends_with(name, ".attn_q.bias")))
-      t = unpermute_llama_rows(t, options.n_heads());
-    if (permuted && (text::ends_with(name, ".attn_k.weight") || text::ends_with(name, ".attn_k.bias")))
-      t = unpermute_llama_rows(t, options.n_kv_heads());
-    return t;
-  });
+    const bool q = text::ends_with(name, ".attn_q.weight") || text::ends_with(name, ".attn_q.bias");
+    const bool k = text::ends_with(name, ".attn_k.weight") || text::ends_with(name, ".attn_k.bias");
+    if (permuted && (q || k)) {  // small tensors: read, then un-permute
+      target.copy_(unpermute_llama_rows(f.tensor(name), q ? options.n_heads() : options.n_kv_heads()));
+    } else {
+      f.read_into(name, target);
+    }
+  };
+  load_base_weights(*model, f.path(), gguf_name, reader);
   for (const auto& t : f.tensors())
     if (!used.count(t.name))
       throw DataError(fmt::format("{}: tensor '{}' belongs to no module of the {} model remix builds", f.path(), t.name,

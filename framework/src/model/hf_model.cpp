@@ -157,12 +157,17 @@ Transformer load_hf_model(const std::string& dir) {
   }
   Transformer model(config.options);
   std::set<std::string> used;
-  load_base_weights(*model, dir, hf_name, [&](const std::string& name) -> std::optional<torch::Tensor> {
+  WeightReader reader;
+  reader.shape = [&](const std::string& name) -> std::optional<std::vector<std::int64_t>> {
     auto it = owner.find(name);
     if (it == owner.end()) return std::nullopt;
+    return it->second->entry(name).shape;
+  };
+  reader.fill = [&](const std::string& name, torch::Tensor& target) {
     used.insert(name);
-    return it->second->tensor(name).to(torch::kFloat);
-  });
+    owner.at(name)->read_into(name, target);
+  };
+  load_base_weights(*model, dir, hf_name, reader);
   for (const auto& [name, file] : owner) {
     const bool derived = name.find("rotary_emb.inv_freq") != std::string::npos;  // recomputed, as transformers does
     const bool tied_copy = name == "lm_head.weight" && config.options.tie_embeddings();

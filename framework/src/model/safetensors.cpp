@@ -139,6 +139,19 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
   return out;
 }
 
+void SafetensorsFile::read_into(const std::string& name, torch::Tensor& target) const {
+  const auto& e = entry(name);
+  const auto* info = find_dtype(e.dtype);
+  if (info->torch_holds && info->type == target.scalar_type() && target.is_contiguous() &&
+      static_cast<std::uint64_t>(target.numel()) * info->bytes == e.end - e.begin) {
+    const auto* src = file_->bytes(data_start_ + e.begin, e.end - e.begin, fmt::format("tensor '{}'", name));
+    if (e.end > e.begin) std::memcpy(target.data_ptr(), src, e.end - e.begin);
+    file_->release(data_start_ + e.begin, e.end - e.begin);
+    return;
+  }
+  target.copy_(tensor(name).view(target.sizes()));
+}
+
 void SafetensorsFile::write(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                             const std::map<std::string, std::string>& metadata) {
   nlohmann::json header = nlohmann::json::object();

@@ -40,6 +40,9 @@ class SafetensorsFile {
   const SafetensorsEntry& entry(const std::string& name) const;  // DataError when absent
   // A copy of the tensor in its stored dtype (DataError for a dtype torch cannot hold, e.g. F8 or U32).
   torch::Tensor tensor(const std::string& name) const;
+  // Copies the tensor into `target` (same number of elements, contiguous), converting its dtype: straight from the
+  // mapping when the dtypes agree, so no second copy of a large tensor exists.
+  void read_into(const std::string& name, torch::Tensor& target) const;
 
   // Writes tensors (any device; copied to CPU, made contiguous) and string metadata to `path` atomically.
   static void write(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,

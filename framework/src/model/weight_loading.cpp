@@ -9,16 +9,16 @@ namespace remix::model {
 
 void load_base_weights(TransformerImpl& model, const std::string& file,
                        const std::function<std::string(const BaseTensor&)>& name_of,
-                       const std::function<std::optional<torch::Tensor>(const std::string&)>& read) {
+                       const WeightReader& reader) {
   torch::NoGradGuard no_grad;
   auto fill = [&](torch::Tensor& target, const BaseTensor& t) {
     const auto name = name_of(t);
-    auto value = read(name);
-    if (!value) throw DataError(fmt::format("{}: the checkpoint has no tensor '{}'", file, name));
-    if (value->sizes() != target.sizes())
+    auto shape = reader.shape(name);
+    if (!shape) throw DataError(fmt::format("{}: the checkpoint has no tensor '{}'", file, name));
+    if (*shape != target.sizes().vec())
       throw DataError(fmt::format("{}: tensor '{}' has shape {} but the model's config needs {}", file, name,
-                                  fmt::join(value->sizes(), "x"), fmt::join(target.sizes(), "x")));
-    target.copy_(*value);
+                                  fmt::join(*shape, "x"), fmt::join(target.sizes(), "x")));
+    reader.fill(name, target);
   };
   fill(model.embed->weight, {-1, "embed"});
   for (std::size_t i = 0; i < model.num_blocks(); ++i) {

@@ -20,10 +20,16 @@ struct BaseTensor {
   std::string what;
 };
 
-// Copies into every base parameter of `model` the tensor `read(name_of(t))` (read returns nullopt when the file
-// has no such tensor). DataError naming `file` and the tensor when it is missing or its shape differs.
+// How a checkpoint gives its tensors: the shape of a name (nullopt when absent), and filling a float32 parameter of
+// that shape in place (so that loading never holds a second copy of a large tensor).
+struct WeightReader {
+  std::function<std::optional<std::vector<std::int64_t>>(const std::string&)> shape;
+  std::function<void(const std::string&, torch::Tensor&)> fill;
+};
+
+// Fills every base parameter of `model` from the tensor `name_of(t)`. DataError naming `file` and the tensor when
+// it is missing or its shape differs.
 void load_base_weights(TransformerImpl& model, const std::string& file,
-                       const std::function<std::string(const BaseTensor&)>& name_of,
-                       const std::function<std::optional<torch::Tensor>(const std::string&)>& read);
+                       const std::function<std::string(const BaseTensor&)>& name_of, const WeightReader& reader);
 
 }  // namespace remix::model
