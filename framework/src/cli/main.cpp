@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cli::add_preview_command(app, global, action);
   cli::add_db_command(app, global, action);
   cli::add_tokenize_command(app, global, action);
+  cli::add_generate_command(app, global, action);
 
   try {
     app.parse(argc, argv);
