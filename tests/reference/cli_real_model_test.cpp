@@ -1,7 +1,7 @@
-// The commands that take --model, on the real SmolLM2 files: `remix tokenize` prints the ids the library gives (and
-// pieces that concatenate to the text), `remix generate --ids` continues a prompt greedily from either source with
-// the same new ids from both (the logits agree with transformers: real_model_reference_test.cpp), and a path that is
-// neither a folder, a .gguf nor a tokenizer.json exits 2 naming it.
+// The commands that take --model, on the real SmolLM2 files: `remix tokenize --ids-only` prints the ids the library
+// gives, `remix generate --ids` runs from either source and continues a prompt alone exactly as in a batch (the
+// logits agree with transformers: real_model_reference_test.cpp), and a path that is neither a folder, a .gguf nor a
+// tokenizer.json exits 2 naming it.
 #include <gtest/gtest.h>
 
 #include "model/model_path.h"
@@ -35,9 +35,10 @@ TEST(CliRealModel, TokenizePrintsTheLibrarysIds) {
   EXPECT_NE(bad.err.find("/no/such/model"), std::string::npos) << bad.err;
 }
 
-// The two sources tokenize the prompt alike except for BOS: the GGUF says add_bos_token false, transformers'
-// conversion wrote add_bos_token true. Without BOS (first prompt's ids equal) the continuations must be equal.
-TEST(CliRealModel, GenerateGivesTheSameGreedyIdsFromBothSourcesForTheSamePromptIds) {
+// Both sources generate; they tokenize the prompt alike except for BOS (the GGUF says add_bos_token false,
+// transformers' conversion wrote add_bos_token true), so their continuations are not compared. A prompt generated
+// alone continues exactly as it did in the left-padded batch.
+TEST(CliRealModel, GenerateRunsFromBothSourcesAndAPromptAloneContinuesAsInTheBatch) {
   const auto dir = test::smollm2_dir();
   std::vector<std::string> new_ids, prompt_ids;
   for (const auto& path : {dir + "/SmolLM2-135M-Instruct.Q4_1.gguf", dir + "/hf"}) {
@@ -58,7 +59,6 @@ TEST(CliRealModel, GenerateGivesTheSameGreedyIdsFromBothSourcesForTheSamePromptI
     return out;
   };
   EXPECT_EQ(prompt_ids[0], ids("The capital of France is"));
-  // Same prompt ids from the CLI of either source: run the HF folder without its BOS through the GGUF's ids.
   auto r = test::run_command({test::remix_bin(), "generate", "--ids", "--max-new-tokens", "12", "--model",
                               dir + "/SmolLM2-135M-Instruct.Q4_1.gguf", "The capital of France is"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -52,7 +52,9 @@ std::string hf_name(const BaseTensor& t) {
 
 }  // namespace
 
-HfModelConfig read_hf_config(const std::string& dir) {
+namespace {
+
+HfModelConfig parse_hf_config(const std::string& dir) {
   const auto path = fs::path(dir) / "config.json";
   const auto j = read_json(path, "model config");
   auto fail = [&](const std::string& field, const std::string& why) {
@@ -125,7 +127,7 @@ HfModelConfig read_hf_config(const std::string& dir) {
   return c;
 }
 
-std::vector<std::string> hf_weight_files(const std::string& dir) {
+std::vector<std::string> list_weight_files(const std::string& dir) {
   const auto single = fs::path(dir) / "model.safetensors";
   if (fs::exists(single)) return {single.string()};
   const auto index_path = fs::path(dir) / "model.safetensors.index.json";
@@ -145,6 +147,26 @@ std::vector<std::string> hf_weight_files(const std::string& dir) {
     shards.insert((fs::path(dir) / file).string());
   }
   return {shards.begin(), shards.end()};
+}
+
+// A JSON value of the wrong type (a string where a number belongs) is bad input, not an internal error.
+template <class F>
+auto json_checked(const std::string& file, F&& f) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: a field has the wrong type or is missing: {}", file, e.what()));
+  }
+}
+
+}  // namespace
+
+HfModelConfig read_hf_config(const std::string& dir) {
+  return json_checked((fs::path(dir) / "config.json").string(), [&] { return parse_hf_config(dir); });
+}
+
+std::vector<std::string> hf_weight_files(const std::string& dir) {
+  return json_checked((fs::path(dir) / "model.safetensors.index.json").string(), [&] { return list_weight_files(dir); });
 }
 
 Transformer load_hf_model(const std::string& dir) {

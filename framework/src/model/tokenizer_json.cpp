@@ -188,10 +188,14 @@ std::shared_ptr<PipelineTokenizer> load_tokenizer_json(const std::string& path) 
   const auto config_path = (std::filesystem::path(path).parent_path() / "tokenizer_config.json").string();
   if (std::filesystem::exists(config_path)) {
     const auto config = read_json(config_path);
-    p.bos = special_id(config, "bos_token", p);
-    p.eos = special_id(config, "eos_token", p);
-    p.pad = special_id(config, "pad_token", p);
-    p.add_bos = config.value("add_bos_token", false) && p.bos >= 0;
+    try {
+      p.bos = special_id(config, "bos_token", p);
+      p.eos = special_id(config, "eos_token", p);
+      p.pad = special_id(config, "pad_token", p);
+      p.add_bos = config.value("add_bos_token", false) && p.bos >= 0;
+    } catch (const json::exception& e) {
+      throw DataError(fmt::format("{}: a special token or add_bos_token has the wrong type: {}", config_path, e.what()));
+    }
   }
   return std::make_shared<PipelineTokenizer>(std::move(p));
 }

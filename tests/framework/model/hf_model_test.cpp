@@ -93,6 +93,8 @@ TEST(HfModel, RefusesWhatItDoesNotImplementNamingTheField) {
       {"mlp_bias", true, "mlp_bias"},
       {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 4.0}}, "type 'yarn' is not supported"},
       {"num_key_value_heads", 3, "n_kv_heads"},
+      {"rms_norm_eps", "tiny", "wrong type"},  // was an internal error (exit 1) before it was caught
+      {"architectures", {42}, "wrong type"},
   };
   for (const auto& c : cases) {
     test::TempDir dir;
