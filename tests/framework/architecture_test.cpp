@@ -25,7 +25,9 @@ const std::map<std::string, std::set<std::string>> kMayUse = {
     {"sweep", {"common", "config", "plugin", "store"}},
     {"report", {"common", "config", "store"}},
     {"preview", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial"}},
-    {"cli", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial", "sweep", "report", "preview"}},
+    {"interop", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial"}},
+    {"cli", {"common", "config", "plugin", "store", "model", "adapter", "train", "trial", "sweep", "report", "preview",
+             "interop"}},
 };
 
 TEST(Architecture, NoLayerIncludesOneAboveItOrBeside) {

@@ -1,20 +1,26 @@
-// `remix generate --model PATH [--max-new-tokens N] [--temperature T] [--seed S] [--ids] PROMPT...`: each prompt's
-// continuation from a real model (a model folder or a .gguf file), greedy by default, all prompts in one batch
-// (left-padded; the transformer gives each the logits it would get alone), stopping at the model's EOS. With --ids
-// the prompt's and the continuation's token ids are printed too. How a researcher tries a model, and how anyone
-// compares remix's output with another implementation's. (A finetuned trial's adapters: not yet.)
+// `remix generate [--model PATH] [--run DB RUN | --checkpoint FILE] [--max-new-tokens N] [--temperature T]
+// [--seed S] [--ids] PROMPT...`: each prompt's continuation from a real model (a model folder or a .gguf file), or
+// from a finetuned trial on it (its adapters and routers from the run's final checkpoint, eval-mode routing; the
+// model defaults to the trial's base.path). Greedy by default, all prompts in one batch (left-padded; the
+// transformer gives each the logits it would get alone), stopping at the model's EOS. With --ids the prompt's and
+// the continuation's token ids are printed too. How a researcher tries a model, and how anyone compares remix's
+// output with another implementation's.
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "model/generation.h"
 #include "model/model_path.h"
+#include "plugin/registry.h"
+#include "remix/errors.h"
+#include "trial/finetuned_trial.h"
 
 namespace remix::cli {
 
 namespace {
 
 struct GenerateOptions {
-  std::string model;
+  std::string model, checkpoint;
+  std::vector<std::string> run;  // DB RUN
   std::int64_t max_new_tokens = 48;
   double temperature = 0;
   std::uint64_t seed = 0;
@@ -22,9 +28,26 @@ struct GenerateOptions {
   std::vector<std::string> prompts;
 };
 
-int generate(const GenerateOptions& o) {
-  auto tokenizer = model::load_tokenizer_from(o.model);
-  auto transformer = model::load_model_from(o.model);
+// The base model alone, or a finetuned trial's model on it, with the tokenizer of the model file.
+struct LoadedModel {
+  model::Transformer transformer{nullptr};
+  std::shared_ptr<model::Tokenizer> tokenizer;
+};
+
+LoadedModel load(const GenerateOptions& o, const GlobalOptions& global) {
+  if (o.run.empty() && o.checkpoint.empty()) {
+    if (o.model.empty()) throw UserError("remix generate: give --model PATH, --run DB RUN or --checkpoint FILE");
+    return {model::load_model_from(o.model), model::load_tokenizer_from(o.model)};
+  }
+  auto lookup = plugin::schema_lookup(global.plugin_paths);
+  auto trial = o.run.empty() ? trial::finetuned_from_checkpoint(o.checkpoint, lookup)
+                             : trial::finetuned_from_run(o.run[0], o.run[1], lookup);
+  auto adapted = trial::load_finetuned_model(trial, o.model);
+  return {adapted.model, adapted.tokenizer};
+}
+
+int generate(const GenerateOptions& o, const GlobalOptions& global) {
+  auto [transformer, tokenizer] = load(o, global);
   transformer->eval();
   torch::manual_seed(o.seed);
   std::vector<std::vector<std::int64_t>> prompts;
@@ -60,10 +83,15 @@ int generate(const GenerateOptions& o) {
 
 }  // namespace
 
-void add_generate_command(CLI::App& app, const GlobalOptions&, Action& action) {
+void add_generate_command(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto o = std::make_shared<GenerateOptions>();
-  auto* cmd = app.add_subcommand("generate", "print each PROMPT's continuation by a model folder or .gguf file");
-  cmd->add_option("--model", o->model, "a Hugging Face model folder or a .gguf file")->required();
+  auto* cmd = app.add_subcommand("generate", "print each PROMPT's continuation by a model, or by a finetuned trial on it");
+  cmd->add_option("--model", o->model,
+                  "a Hugging Face model folder or a .gguf file (with --run/--checkpoint: default the trial's base.path)");
+  auto* run = cmd->add_option("--run", o->run, "a finetuned trial: DB and the run's id or trial key")
+                  ->expected(2)
+                  ->type_name("DB RUN");
+  cmd->add_option("--checkpoint", o->checkpoint, "a finetuned trial's checkpoint file")->excludes(run);
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "tokens to generate at most")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
@@ -73,7 +101,7 @@ void add_generate_command(CLI::App& app, const GlobalOptions&, Action& action) {
   cmd->add_option("--seed", o->seed, "seed of the sampling")->capture_default_str();
   cmd->add_flag("--ids", o->ids, "also print the token ids");
   cmd->add_option("prompts", o->prompts, "the prompts")->required();
-  cmd->callback([o, &action] { action = [o] { return generate(*o); }; });
+  cmd->callback([o, &global, &action] { action = [o, &global] { return generate(*o, global); }; });
 }
 
 }  // namespace remix::cli

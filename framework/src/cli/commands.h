@@ -34,5 +34,6 @@ void add_preview_command(CLI::App& app, const GlobalOptions& global, Action& act
 void add_db_command(CLI::App& app, const GlobalOptions& global, Action& action);  // db copy
 void add_tokenize_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_generate_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_export_command(CLI::App& app, const GlobalOptions& global, Action& action);
 
 }  // namespace remix::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   cli::add_db_command(app, global, action);
   cli::add_tokenize_command(app, global, action);
   cli::add_generate_command(app, global, action);
+  cli::add_export_command(app, global, action);
 
   try {
     app.parse(argc, argv);

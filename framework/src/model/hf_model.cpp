@@ -34,8 +34,9 @@ nlohmann::json read_json(const fs::path& path, const std::string& what) {
 
 const char* const kArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"};
 
-// remix's name of a base tensor -> the Hugging Face name.
-std::string hf_name(const BaseTensor& t) {
+}  // namespace
+
+std::string hf_tensor_name(const BaseTensor& t) {
   if (t.layer < 0) {
     if (t.what == "embed") return "model.embed_tokens.weight";
     if (t.what == "norm") return "model.norm.weight";
@@ -49,8 +50,6 @@ std::string hf_name(const BaseTensor& t) {
   const bool attention = proj == "q" || proj == "k" || proj == "v" || proj == "o";
   return prefix + (attention ? "self_attn." : "mlp.") + proj + "_proj." + kind;
 }
-
-}  // namespace
 
 namespace {
 
@@ -189,7 +188,7 @@ Transformer load_hf_model(const std::string& dir) {
     used.insert(name);
     owner.at(name)->read_into(name, target);
   };
-  load_base_weights(*model, dir, hf_name, reader);
+  load_base_weights(*model, dir, hf_tensor_name, reader);
   for (const auto& [name, file] : owner) {
     const bool derived = name.find("rotary_emb.inv_freq") != std::string::npos;  // recomputed, as transformers does
     const bool tied_copy = name == "lm_head.weight" && config.options.tie_embeddings();

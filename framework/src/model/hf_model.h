@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/transformer.h"
+#include "model/weight_loading.h"
 
 namespace remix::model {
 
@@ -26,6 +27,10 @@ HfModelConfig read_hf_config(const std::string& dir);
 
 // The safetensors files of DIR: model.safetensors, or the shards model.safetensors.index.json maps to.
 std::vector<std::string> hf_weight_files(const std::string& dir);
+
+// The Hugging Face name of a base tensor ("model.layers.3.self_attn.q_proj.weight"): how a folder's weights are
+// found, and what PEFT names an adapted module after.
+std::string hf_tensor_name(const BaseTensor& t);
 
 // The model of DIR in float32, weights loaded.
 Transformer load_hf_model(const std::string& dir);
