@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches llama.cpp's tokenizer test vocabularies with their golden token ids (models/ggml-vocab-*.gguf and
-# .gguf.inp/.gguf.out, MIT) from the source distribution of the PyPI package llama-cpp-python 0.3.16, which
+# .gguf.inp/.gguf.out, MIT) and the chat templates of real models llama.cpp tests with (models/templates/*.jinja, as
+# the models' publishers wrote them) from the source distribution of the PyPI package llama-cpp-python 0.3.16, which
 # vendors llama.cpp, into a cache outside the repository. (The copies in ../shared/models/vocab have been through
 # a text conversion that replaced non-UTF-8 bytes by U+FFFD, so their GGUF files no longer parse; their .inp/.out
 # are byte-identical to these.) Prints the folder.
@@ -8,7 +9,7 @@ set -euo pipefail
 cache="${REMIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/remix}"
 dir="$cache/llama-vocabs"
 names=(gpt-2 llama-bpe llama-spm phi-3 qwen2)
-if [ -f "$dir/.remix-done" ]; then
+if [ -f "$dir/.remix-done-2" ]; then  # -2: the templates were added
   echo "$dir"
   exit 0
 fi
@@ -32,8 +33,11 @@ members=()
 for n in "${names[@]}"; do
   for ext in gguf gguf.inp gguf.out; do members+=("llama_cpp_python-0.3.16/vendor/llama.cpp/models/ggml-vocab-$n.$ext"); done
 done
+members+=("llama_cpp_python-0.3.16/vendor/llama.cpp/models/templates")
 tar -xzf "$tmp/llama_cpp_python-0.3.16.tar.gz" -C "$tmp" "${members[@]}"
 cp "$tmp"/llama_cpp_python-0.3.16/vendor/llama.cpp/models/ggml-vocab-* "$dir/"
+rm -rf "$dir/templates"
+cp -r "$tmp"/llama_cpp_python-0.3.16/vendor/llama.cpp/models/templates "$dir/templates"
 cp "$tmp"/llama_cpp_python-0.3.16/vendor/llama.cpp/LICENSE "$dir/LICENSE.llama.cpp-MIT" 2>/dev/null || true
-touch "$dir/.remix-done"
+touch "$dir/.remix-done-2"
 echo "$dir"

@@ -39,6 +39,7 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
   train::TaskSet tasks(cfg);
   auto shape = trial::base_model_source(cfg).shape(cfg);  // the trial's tokenizer and context, no weights loaded
   auto tokenizer = shape.tokenizer;
+  if (shape.chat) tasks.format_prompts([&](const std::string& p) { return shape.chat->prompt(p); });
   auto context = shape.context_length;
   // Tokens each task contributes to the base's pretraining corpus (documents carry BOS and EOS, as pretrain does).
   std::vector<std::int64_t> pretraining_tokens;

@@ -2,7 +2,8 @@
 // [--seed S] [--ids] PROMPT...`: each prompt's continuation from a real model (a model folder or a .gguf file), or
 // from a finetuned trial on it (its adapters and routers from the run's final checkpoint, eval-mode routing; the
 // model defaults to the trial's base.path). Greedy by default, all prompts in one batch (left-padded; the
-// transformer gives each the logits it would get alone), stopping at the model's EOS. With --ids the prompt's and
+// transformer gives each the logits it would get alone), stopping at the model's EOS (with --chat, or a trial trained
+// with base.prompt_format: chat, each prompt goes into the chat template and generation stops at the end of turn). With --ids the prompt's and
 // the continuation's token ids are printed too. How a researcher tries a model, and how anyone compares remix's
 // output with another implementation's.
 #include <fmt/format.h>
@@ -12,6 +13,8 @@
 #include "model/model_path.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
+#include "model/chat_template.h"
+#include "trial/base_sources.h"
 #include "trial/finetuned_trial.h"
 
 namespace remix::cli {
@@ -24,36 +27,48 @@ struct GenerateOptions {
   std::int64_t max_new_tokens = 48;
   double temperature = 0;
   std::uint64_t seed = 0;
-  bool ids = false;
+  bool ids = false, chat = false;
   std::vector<std::string> prompts;
 };
 
-// The base model alone, or a finetuned trial's model on it, with the tokenizer of the model file.
+// The base model alone, or a finetuned trial's model on it, with the tokenizer of the model file and the chat
+// format its prompts take (the trial's base.prompt_format, or --chat).
 struct LoadedModel {
   model::Transformer transformer{nullptr};
   std::shared_ptr<model::Tokenizer> tokenizer;
+  std::optional<model::ChatFormat> chat;
 };
 
 LoadedModel load(const GenerateOptions& o, const GlobalOptions& global) {
   if (o.run.empty() && o.checkpoint.empty()) {
     if (o.model.empty()) throw UserError("remix generate: give --model PATH, --run DB RUN or --checkpoint FILE");
-    return {model::load_model_from(o.model), model::load_tokenizer_from(o.model)};
+    LoadedModel out{model::load_model_from(o.model), model::load_tokenizer_from(o.model), std::nullopt};
+    if (o.chat) {
+      const auto where = fmt::format("--chat: the chat template of {}", o.model);
+      out.chat = model::recognize_chat_template(model::read_chat_template(o.model), where);
+      out.tokenizer = model::chat_tokenizer(out.tokenizer, *out.chat, where);
+    }
+    return out;
   }
   auto lookup = plugin::schema_lookup(global.plugin_paths);
   auto trial = o.run.empty() ? trial::finetuned_from_checkpoint(o.checkpoint, lookup)
                              : trial::finetuned_from_run(o.run[0], o.run[1], lookup);
+  if (o.chat && trial.config.get_string("base.prompt_format") != "chat")
+    throw UserError(fmt::format("--chat: {} trained on plain prompts (base.prompt_format plain)", trial.label));
   auto adapted = trial::load_finetuned_model(trial, o.model);
-  return {adapted.model, adapted.tokenizer};
+  const auto path = o.model.empty() ? trial.config.get_string("base.path") : o.model;
+  auto [chat, tokenizer] = trial::prompt_format_of(trial.config, path, model::load_tokenizer_from(path));
+  return {adapted.model, tokenizer, chat};
 }
 
 int generate(const GenerateOptions& o, const GlobalOptions& global) {
-  auto [transformer, tokenizer] = load(o, global);
+  auto [transformer, tokenizer, chat] = load(o, global);
   transformer->eval();
   torch::manual_seed(o.seed);
   std::vector<std::vector<std::int64_t>> prompts;
   std::int64_t T = 1;
   for (const auto& p : o.prompts) {
-    prompts.push_back(tokenizer->encode(p, /*bos=*/true));
+    prompts.push_back(tokenizer->encode(chat ? chat->prompt(p) : p, /*bos=*/true));
     T = std::max<std::int64_t>(T, static_cast<std::int64_t>(prompts.back().size()));
   }
   const auto B = static_cast<std::int64_t>(prompts.size());
@@ -100,6 +115,8 @@ void add_generate_command(CLI::App& app, const GlobalOptions& global, Action& ac
       ->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed of the sampling")->capture_default_str();
   cmd->add_flag("--ids", o->ids, "also print the token ids");
+  cmd->add_flag("--chat", o->chat,
+                "put each prompt in the model's chat template (a trial trained with base.prompt_format: chat does)");
   cmd->add_option("prompts", o->prompts, "the prompts")->required();
   cmd->callback([o, &global, &action] { action = [o, &global] { return generate(*o, global); }; });
 }

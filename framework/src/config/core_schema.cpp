@@ -33,6 +33,10 @@ const std::vector<ParamSpec> kCore = {
         .one_of("pretrain|llama2c|checkpoint|hf|gguf"),
     param("base.path", T::String, "", "checkpoint file (llama2c, checkpoint, gguf) or model folder (hf)"),
     param("base.tokenizer", T::String, "", "llama2.c tokenizer.bin for source llama2c"),
+    param("base.prompt_format", T::Choice, "plain",
+          "plain: prompts as the tasks write them; chat: in the model's chat template (hf, gguf; model/chat_template.h)")
+        .one_of("plain|chat")
+        .in_key_when_set(),
     param("base.cache_dir", T::String, "results/base_cache", "where pretrained base models are cached by hash")
         .not_in_key(),
     param("base.pretrain.steps", T::Int, "2000", "pretraining steps of the built-in base").at_least(1),

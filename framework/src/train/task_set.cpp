@@ -68,6 +68,12 @@ void TaskSet::check_fits(const model::Tokenizer& tokenizer, std::int64_t max_seq
   }
 }
 
+void TaskSet::format_prompts(const std::function<std::string(const std::string&)>& format) {
+  for (auto& t : tasks_)
+    for (auto* split : {&t.train, &t.eval})
+      for (auto& e : *split) e.prompt = format(e.prompt);
+}
+
 std::vector<std::string> TaskSet::pretraining_documents() const {
   std::vector<std::string> docs;
   for (const auto& t : tasks_) {

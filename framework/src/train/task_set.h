@@ -3,6 +3,7 @@
 // every example within the model's context). Also the base model's pretraining corpus.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,9 @@ class TaskSet {
   // Throws ConfigError naming tasks.<name>.weight when no task with a positive weight has training examples,
   // and naming model.max_seq_len when an example does not fit the context with `tokenizer`.
   void check_fits(const model::Tokenizer& tokenizer, std::int64_t max_seq_len) const;
+  // Rewrites every example's prompt (train and eval) as `format` turns a user message into a prompt: how
+  // base.prompt_format: chat reaches every consumer of the examples.
+  void format_prompts(const std::function<std::string(const std::string&)>& format);
   // The pretraining documents of all tasks, one per line, in task-name order.
   std::vector<std::string> pretraining_documents() const;
   // Counters and descriptive tags of each task, as run tags ("task.<name>.<key>").

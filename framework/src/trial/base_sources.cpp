@@ -84,7 +84,8 @@ BaseModelShape real_shape(const config::ResolvedConfig& cfg) {
                                   source == "hf" ? "a model folder" : "a .gguf file", source));
   const auto options = source == "hf" ? model::read_hf_config(path).options
                                       : model::gguf_transformer_options(model::GgufFile(path));
-  return {model::load_tokenizer_from(path), options.max_seq_len()};
+  auto [chat, tokenizer] = prompt_format_of(cfg, path, model::load_tokenizer_from(path));
+  return {tokenizer, options.max_seq_len(), chat};
 }
 
 BaseModel real_obtain(const BaseModelRequest& r) {
@@ -117,8 +118,20 @@ const std::vector<BaseModelSource> kSources = {
 
 const std::vector<BaseModelSource>& base_model_sources() { return kSources; }
 
+std::pair<std::optional<model::ChatFormat>, std::shared_ptr<model::Tokenizer>> prompt_format_of(
+    const config::ResolvedConfig& cfg, const std::string& path, std::shared_ptr<model::Tokenizer> tokenizer) {
+  if (cfg.get_string("base.prompt_format") != "chat") return {std::nullopt, std::move(tokenizer)};
+  const auto where = fmt::format("base.prompt_format: the chat template of {}", path);
+  auto format = model::recognize_chat_template(model::read_chat_template(path), where);
+  return {format, model::chat_tokenizer(std::move(tokenizer), format, where)};
+}
+
 const BaseModelSource& base_model_source(const config::ResolvedConfig& cfg) {
   auto name = cfg.get_string("base.source");
+  if (cfg.get_string("base.prompt_format") == "chat" && name != "hf" && name != "gguf")
+    throw ConfigError(fmt::format("base.prompt_format: chat applies a real model's chat template (base.source hf or "
+                                  "gguf); base.source {} has none",
+                                  name));
   for (const auto& s : kSources)
     if (name == s.name) return s;
   throw ConfigError(fmt::format("base.source: no base-model source '{}'", name));  // the schema lists the rows

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/resolved_config.h"
+#include "model/chat_template.h"
 #include "model/tokenizer.h"
 #include "model/transformer.h"
 #include "store/results_store.h"
@@ -25,10 +27,12 @@ struct BaseModel {
   std::map<std::string, std::string> tags;  // base.source, base.file, base.sha256, ...
 };
 
-// What a source knows before loading: the tokenizer the model reads and its context length.
+// What a source knows before loading: the tokenizer the model reads and its context length, and with
+// base.prompt_format: chat the chat format its prompts take (the tokenizer then ends turns with its end of turn).
 struct BaseModelShape {
   std::shared_ptr<model::Tokenizer> tokenizer;
   std::int64_t context_length = 0;
+  std::optional<model::ChatFormat> chat;
 };
 
 // What obtaining a base may use: the trial's config, its tasks (the pretraining corpus) and the results
@@ -48,6 +52,10 @@ struct BaseModelSource {
 };
 
 const std::vector<BaseModelSource>& base_model_sources();
+// The chat format of the model at `path` and the tokenizer that goes with it (`tokenizer` wrapped), when
+// base.prompt_format is chat; nullopt and `tokenizer` unchanged when plain. ConfigError naming base.prompt_format.
+std::pair<std::optional<model::ChatFormat>, std::shared_ptr<model::Tokenizer>> prompt_format_of(
+    const config::ResolvedConfig& cfg, const std::string& path, std::shared_ptr<model::Tokenizer> tokenizer);
 // The row base.source names.
 const BaseModelSource& base_model_source(const config::ResolvedConfig& cfg);
 // The base of the row base.source names, frozen, in eval mode, tagged with its source.

@@ -11,6 +11,7 @@
 #include "remix/errors.h"
 #include "store/results_store.h"
 #include "store/sql_value.h"
+#include "trial/base_sources.h"
 #include "trial/trial_model.h"
 
 namespace remix::trial {
@@ -115,7 +116,7 @@ train::AdaptedModel load_finetuned_model(const FinetunedTrial& t, const std::str
                                   t.label, path, sha.substr(0, 12), t.base_sha256.substr(0, 12),
                                   t.config.get_string("base.path")));
   }
-  BaseModel base{model::load_model_from(path), model::load_tokenizer_from(path), {}};
+  BaseModel base{model::load_model_from(path), prompt_format_of(t.config, path, model::load_tokenizer_from(path)).second, {}};
   for (const auto& p : base.model->parameters()) p.set_requires_grad(false);
   base.model->eval();
   auto adapted = build_trial_model(base, t.config);

@@ -46,6 +46,7 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   train::TaskSet tasks(cfg);
   store.record_tags(run_id, tasks.tags());
   auto shape = base_model_source(cfg).shape(cfg);
+  if (shape.chat) tasks.format_prompts([&](const std::string& p) { return shape.chat->prompt(p); });
   tasks.check_fits(*shape.tokenizer, shape.context_length);
   fitted_mixture_options(cfg);
   auto options = train::TrainerOptions::from(cfg);
