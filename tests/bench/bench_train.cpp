@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "adapter/routing_trace.h"
+#include "bench_flops.h"
 #include "common/compute_threads.h"
 #include "model/generation.h"
 #include "model/transformer_options.h"
@@ -35,6 +36,8 @@ namespace {
 
 using namespace remix;
 using Clock = std::chrono::steady_clock;
+using bench::sgemm_flops_per_second;
+using bench::step_flops;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -82,31 +85,6 @@ StepVariant make_variant(const std::string& name, const std::string& router, con
   if (!v.model.mixture.router_parameters().empty()) groups.emplace_back(v.model.mixture.router_parameters());
   v.optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(3e-3));
   return v;
-}
-
-// Multiply-adds x2 of one training step of the frozen base with adapters, per real token: every frozen matrix
-// (attention, FFN, output head) forward and input-gradient (2 + 2 FLOPs per weight), attention scores and
-// mixing forward (4·T·d per layer, T the mean real length) and backward (twice that); the adapters' own
-// products are left out, so this is the base model's useful work (what a single LoRA step mostly is).
-double step_flops(const model::TransformerOptions& o, std::int64_t tokens, double mean_len) {
-  double d = static_cast<double>(o.dim()), L = static_cast<double>(o.n_layers());
-  double kv = d * static_cast<double>(o.n_kv_heads()) / static_cast<double>(o.n_heads());
-  double per_layer = d * d * 2 + d * kv * 2 + 3 * d * static_cast<double>(o.ffn_dim());
-  double matrices = L * per_layer + d * static_cast<double>(o.vocab_size());
-  double attention = L * 4 * mean_len * d * 3;
-  return (4 * matrices + attention) * static_cast<double>(tokens);
-}
-
-double sgemm_flops_per_second() {
-  auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
-  for (int i = 0; i < 3; ++i) torch::mm(a, b);
-  double best = 1e9;
-  for (int i = 0; i < 10; ++i) {
-    auto t = Clock::now();
-    torch::mm(a, b);
-    best = std::min(best, seconds_since(t));
-  }
-  return 2.0 * 1024 * 1024 * 1024 / best;
 }
 
 }  // namespace
