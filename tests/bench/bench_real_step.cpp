@@ -1,6 +1,7 @@
 // Benchmark: a finetuning step of a real model on the CPU. SmolLM2-135M-Instruct from its GGUF (float32 after
 // dequantization) with experiments/smollm2.yaml's adapters (q, v, gate, up, down; n = 4, r = 4, k = 2), through the
 // trainer's own forward_backward: a single LoRA (r = 4), the softmax mixture and ReMix with M = 2 routing samples,
+// and the single LoRA again with model.dtype: bfloat16 (matrices stored in bfloat16, upcast where used),
 // on 8 examples of the built-in tasks tokenized by SmolLM2's tokenizer. Prints ms per step, the batch's real tokens per
 // second and MFU: the base model's FLOPs of the step (bench_flops.h; M passes for ReMix) per second over a same-run
 // sgemm's FLOP/s.
@@ -53,11 +54,13 @@ int main(int argc, char** argv) {
     std::string router;
     nlohmann::json adapter;
     std::int64_t samples;
+    bool bf16 = false;  // model.dtype: bfloat16
   };
   const std::vector<Variant> variants = {
       {"single LoRA r=4 (lora)", "lora", {{"num_experts", 1}, {"top_k", 1}, {"r", 4}}, 1},
       {"softmax n=4 r=4 k=2", "softmax", {{"num_experts", 4}, {"top_k", 2}, {"r", 4}}, 1},
-      {"remix n=4 r=4 k=2 M=2", "remix", {{"num_experts", 4}, {"top_k", 2}, {"r", 4}}, 2}};
+      {"remix n=4 r=4 k=2 M=2", "remix", {{"num_experts", 4}, {"top_k", 2}, {"r", 4}}, 2},
+      {"single LoRA, bf16 matrices", "lora", {{"num_experts", 1}, {"top_k", 1}, {"r", 4}}, 1, true}};
 
   auto probe = real_config(gguf, "lora", variants[0].adapter);
   train::TaskSet tasks(probe);
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
     auto cfg = real_config(gguf, v.router, v.adapter);
     auto fresh = model::load_model_from(gguf);  // each variant attaches its mixture to a base of its own
     fresh->freeze_base();
+    if (v.bf16) fresh->store_frozen_matrices_as(torch::kBFloat16);
     auto adapted = trial::build_trial_model({fresh, tokenizer, {}}, cfg);
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(adapted.mixture.adapter_parameters());
@@ -100,7 +104,7 @@ int main(int argc, char** argv) {
     }
     // ReMix runs the batch M times (its routing replicas): M times the work, and M times the tokens it computes.
     const double work = flops * static_cast<double>(v.samples);
-    std::printf("  %-24s %7.0f ms/step  %6.0f example tokens/s  MFU vs sgemm %.2f (%.1f GFLOP base-model work/step)\n",
+    std::printf("  %-28s %7.0f ms/step  %6.0f example tokens/s  MFU vs sgemm %.2f (%.1f GFLOP base-model work/step)\n",
                 v.name, best * 1e3, static_cast<double>(batch.tokens) / best, work / best / peak, work / 1e9);
   }
   return 0;

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include "model/generation.h"
 #include "model/gguf_model.h"
 #include "model/hf_model.h"
@@ -50,14 +52,17 @@ std::vector<std::vector<std::int64_t>> test_sequences() {
 const std::vector<std::int64_t> kGreedyPrompt = {1, 9690, 198, 2683, 359, 253, 5356, 5646, 2, 198, 1, 4093, 198,
                                                  21, 1344, 8, 216, 34, 45, 2, 198, 1, 520, 9531, 198};
 
-// transformers' logits per sequence and its greedy continuation, computed once.
-const SafetensorsFile& reference_outputs(const test::TempDir& tmp) {
-  static std::unique_ptr<SafetensorsFile> file;
+// transformers' logits per sequence and its greedy continuation, computed once (with bf16: its weight matrices
+// rounded to bfloat16 first, as model.dtype: bfloat16 stores them).
+const SafetensorsFile& reference_outputs(const test::TempDir& tmp, bool bf16 = false) {
+  static std::map<bool, std::unique_ptr<SafetensorsFile>> files;
+  auto& file = files[bf16];
   if (!file) {
     const auto& r = references();
-    nlohmann::json request = {{"sequences", test_sequences()}, {"greedy_prompt", kGreedyPrompt}, {"greedy_tokens", 32}};
-    auto req = tmp.write("request.json", request.dump());
-    auto out = tmp.file("reference.safetensors");
+    nlohmann::json request = {{"sequences", test_sequences()}, {"greedy_prompt", kGreedyPrompt}, {"greedy_tokens", 32},
+                              {"bf16_matrices", bf16}};
+    auto req = tmp.write(bf16 ? "request-bf16.json" : "request.json", request.dump());
+    auto out = tmp.file(bf16 ? "reference-bf16.safetensors" : "reference.safetensors");
     auto run = test::run_command(
         {r.python, test::source_dir() + "/tests/reference/reference_logits.py", r.hf(), req, out});
     if (run.exit_code != 0) throw std::runtime_error("reference_logits.py failed:\n" + run.err);
@@ -66,9 +71,9 @@ const SafetensorsFile& reference_outputs(const test::TempDir& tmp) {
   return *file;
 }
 
-void expect_matches_transformers(Transformer& model, const std::string& source) {
+void expect_matches_transformers(Transformer& model, const std::string& source, bool bf16 = false) {
   static test::TempDir tmp;
-  const auto& ref = reference_outputs(tmp);
+  const auto& ref = reference_outputs(tmp, bf16);
   torch::NoGradGuard no_grad;
   auto seqs = test_sequences();
   std::int64_t T = 0;
@@ -110,6 +115,16 @@ TEST(RealModelReference, HuggingFaceFolderMatchesTransformers) {
   auto model = load_hf_model(references().hf());
   model->eval();
   expect_matches_transformers(model, "hf");
+}
+
+// model.dtype: bfloat16 on a real model: its matrices stored in bfloat16 give transformers' float32 computation on
+// the same rounded matrices.
+TEST(RealModelReference, Bfloat16StorageMatchesTransformersOnRoundedMatrices) {
+  auto model = load_hf_model(references().hf());
+  model->freeze_base();
+  model->store_frozen_matrices_as(torch::kBFloat16);
+  model->eval();
+  expect_matches_transformers(model, "hf, bfloat16 matrices", /*bf16=*/true);
 }
 
 TEST(RealModelReference, GgufMatchesTransformersOnItsConversion) {

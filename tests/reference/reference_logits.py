@@ -3,7 +3,8 @@ token ids and writes what it computed to a safetensors file (written by the safe
 remix's own reader).
 
 usage: reference_logits.py MODEL_DIR REQUEST.json OUT.safetensors
-REQUEST.json: {"sequences": [[ids...], ...], "greedy_prompt": [ids...], "greedy_tokens": N}
+REQUEST.json: {"sequences": [[ids...], ...], "greedy_prompt": [ids...], "greedy_tokens": N,
+               "bf16_matrices": false (optional: every weight matrix rounded to bfloat16, computed in float32)}
 OUT: logits.I [len_I, vocab] float32 for each sequence, run alone (no padding); greedy [N] int64, the greedy
 continuation of greedy_prompt.
 """
@@ -21,6 +22,11 @@ def main():
     torch.manual_seed(0)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="eager")
     model.eval()
+    if request.get("bf16_matrices"):
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.dim() == 2:
+                    p.copy_(p.to(torch.bfloat16).to(torch.float32))
     tensors = {}
     with torch.no_grad():
         for i, ids in enumerate(request["sequences"]):

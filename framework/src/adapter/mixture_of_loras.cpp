@@ -1,6 +1,8 @@
 // Attaching a Mixture-of-LoRAs to a transformer and running it (see mixture_of_loras.h).
 #include "adapter/mixture_of_loras.h"
 
+#include "model/frozen_weights.h"
+
 #include <fmt/format.h>
 
 #include "remix/errors.h"
@@ -44,12 +46,12 @@ void MixtureBlockImpl::begin(const torch::Tensor& x, const model::RoutingContext
 torch::Tensor MixtureBlockImpl::apply(Projection p, const torch::Tensor& in, torch::nn::Linear& base,
                                       const model::RoutingContext& ctx) {
   auto module = adapted_.find(p);
-  if (module == adapted_.end()) return base->forward(in);
+  if (module == adapted_.end()) return model::frozen_linear(in, base->weight, base->bias);
   auto own_site = sites_.find(p);
   auto weights = own_site != sites_.end() ? own_site->second->route(in, ctx) : block_weights_;
   auto out = module->second->forward(in, base->weight, weights);
   // The frozen bias (Qwen2's q, k, v) is the base's: added once, whatever the experts chose.
-  return base->bias.defined() ? out + base->bias : out;
+  return base->bias.defined() ? out + model::in_compute_dtype(base->bias, out) : out;
 }
 
 // --- attaching ---

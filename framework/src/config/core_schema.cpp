@@ -47,6 +47,10 @@ const std::vector<ParamSpec> kCore = {
 
     // --- model shape (built-in base; a loaded checkpoint must agree) ---
     param("model.tokenizer", T::Choice, "byte", "byte-level, or llama2.c BPE (from base.tokenizer)").one_of("byte|bpe"),
+    param("model.dtype", T::Choice, "float32",
+          "storage of the frozen base's weight matrices; bfloat16 halves their memory, compute stays float32")
+        .one_of("float32|bfloat16")
+        .in_key_when_set(),
     param("model.dim", T::Int, "128", "model width").range(8, 65536),
     param("model.n_layers", T::Int, "4", "transformer blocks").range(1, 1024),
     param("model.n_heads", T::Int, "4", "attention heads").range(1, 1024),

@@ -1,6 +1,8 @@
 // The decoder's building blocks (see layers.h).
 #include "model/layers.h"
 
+#include "model/frozen_weights.h"
+
 #include <cmath>
 
 namespace remix::model {
@@ -26,7 +28,7 @@ std::optional<Projection> parse_projection(const std::string& name) {
 
 torch::Tensor project_through(const std::shared_ptr<SubBlockAdapter>& adapter, Projection p, torch::nn::Linear& lin,
                               const torch::Tensor& x, const RoutingContext& ctx) {
-  return adapter ? adapter->apply(p, x, lin, ctx) : lin->forward(x);
+  return adapter ? adapter->apply(p, x, lin, ctx) : frozen_linear(x, lin->weight, lin->bias);
 }
 
 // --- RMSNorm ---

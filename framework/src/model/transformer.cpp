@@ -1,6 +1,8 @@
 // The decoder's forward pass (see transformer.h).
 #include "model/transformer.h"
 
+#include "model/frozen_weights.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -44,6 +46,12 @@ void TransformerImpl::freeze_base() {
   for (auto& p : base_parameters_) p.set_requires_grad(false);
 }
 
+void TransformerImpl::store_frozen_matrices_as(torch::Dtype dtype) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : base_parameters_)
+    if (p.dim() == 2 && !p.requires_grad()) p.set_data(p.to(dtype));
+}
+
 torch::Tensor TransformerImpl::forward(const torch::Tensor& tokens, const RoutingContext& routing, KVCache* cache) {
   const auto B = tokens.size(0), T = tokens.size(1);
   const auto start = cache ? cache->length() : 0;
@@ -77,10 +85,11 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& tokens, const Routin
   in.routing = &ctx;
 
   auto h = embed->forward(tokens);
+  if (h.scalar_type() != torch::kFloat32) h = h.to(torch::kFloat32);  // an embedding stored in bfloat16
   for (std::size_t i = 0; i < layers->size(); ++i)
     h = layers->ptr<TransformerBlockImpl>(i)->forward(h, in, cache ? &cache->layer(i) : nullptr);
   h = norm->forward(h);
-  auto logits = head ? head->forward(h) : torch::nn::functional::linear(h, embed->weight);
+  auto logits = frozen_linear(h, head ? head->weight : embed->weight, torch::Tensor());
   if (cache) cache->commit(valid);
   return logits;
 }

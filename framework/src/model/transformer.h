@@ -33,6 +33,9 @@ class TransformerImpl : public torch::nn::Module {
   std::vector<torch::Tensor> base_parameters();
   // Sets requires_grad = false on every base parameter.
   void freeze_base();
+  // Stores the frozen weight matrices (embedding, projections, head; not norms or biases) in `dtype`, computed in
+  // float32 where used (model/frozen_weights.h). Call after freeze_base.
+  void store_frozen_matrices_as(torch::Dtype dtype);
 
   torch::nn::Embedding embed{nullptr};
   torch::nn::ModuleList layers{nullptr};

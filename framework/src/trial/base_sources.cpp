@@ -142,8 +142,13 @@ BaseModel obtain_base_model(const BaseModelRequest& request) {
   BaseModel base = source.obtain(request);
   base.tags["base.source"] = source.name;
   base.model->freeze_base();
+  store_frozen_as_configured(request.cfg, *base.model);
   base.model->eval();
   return base;
+}
+
+void store_frozen_as_configured(const config::ResolvedConfig& cfg, model::TransformerImpl& model) {
+  if (cfg.get_string("model.dtype") == "bfloat16") model.store_frozen_matrices_as(torch::kBFloat16);
 }
 
 }  // namespace remix::trial

@@ -58,7 +58,10 @@ std::pair<std::optional<model::ChatFormat>, std::shared_ptr<model::Tokenizer>> p
     const config::ResolvedConfig& cfg, const std::string& path, std::shared_ptr<model::Tokenizer> tokenizer);
 // The row base.source names.
 const BaseModelSource& base_model_source(const config::ResolvedConfig& cfg);
-// The base of the row base.source names, frozen, in eval mode, tagged with its source.
+// The base of the row base.source names, frozen, in eval mode, tagged with its source, its weight matrices stored
+// as model.dtype says.
 BaseModel obtain_base_model(const BaseModelRequest& request);
+// model.dtype applied to a frozen base: bfloat16 stores its weight matrices in bfloat16 (model/frozen_weights.h).
+void store_frozen_as_configured(const config::ResolvedConfig& cfg, model::TransformerImpl& model);
 
 }  // namespace remix::trial

@@ -117,7 +117,8 @@ train::AdaptedModel load_finetuned_model(const FinetunedTrial& t, const std::str
                                   t.config.get_string("base.path")));
   }
   BaseModel base{model::load_model_from(path), prompt_format_of(t.config, path, model::load_tokenizer_from(path)).second, {}};
-  for (const auto& p : base.model->parameters()) p.set_requires_grad(false);
+  base.model->freeze_base();
+  store_frozen_as_configured(t.config, *base.model);
   base.model->eval();
   auto adapted = build_trial_model(base, t.config);
   copy_in(t, adapted);
