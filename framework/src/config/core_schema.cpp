@@ -90,7 +90,9 @@ const std::vector<ParamSpec> kCore = {
         .one_of("global|group")
         .in_key_when_set(),
     param("train.samples", T::Int, "4", "M: routing samples per sequence for policy-gradient routers").at_least(1),
-    param("train.estimator", T::Choice, "rloo", "policy-gradient estimator").one_of("rloo|reinforce"),
+    param("train.estimator", T::Choice, "rloo",
+          "policy-gradient estimator; rloo-shuffled: RLOO's advantages given to other sequences (a zero-signal control)")
+        .one_of("rloo|reinforce|rloo-shuffled"),
     // Added after trials were recorded: in the trial key only when set otherwise (their defaults do what
     // earlier trials did).
     param("train.optimizer", T::Choice, "adamw",

@@ -8,7 +8,8 @@ namespace remix::train {
 Estimator parse_estimator(const std::string& name) {
   if (name == "rloo") return Estimator::Rloo;
   if (name == "reinforce") return Estimator::Reinforce;
-  throw ConfigError("train.estimator: expected rloo or reinforce, got '" + name + "'");
+  if (name == "rloo-shuffled") return Estimator::RlooShuffled;
+  throw ConfigError("train.estimator: expected rloo, reinforce or rloo-shuffled, got '" + name + "'");
 }
 
 PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
@@ -19,9 +20,15 @@ PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch
   auto L = losses.detach().reshape({samples, -1});
   auto logq = log_q.reshape({samples, -1});
   PolicyGradientLoss out;
-  if (estimator == Estimator::Rloo) {
+  if (estimator == Estimator::Rloo || estimator == Estimator::RlooShuffled) {
     TORCH_CHECK(samples >= 2, "policy_gradient_loss: rloo needs at least 2 samples per sequence");
     out.advantages = L - L.mean(0, /*keepdim=*/true);
+    if (estimator == Estimator::RlooShuffled) {
+      const auto B = out.advantages.size(1);
+      TORCH_CHECK(B >= 2, "policy_gradient_loss: rloo-shuffled needs at least 2 sequences");
+      const auto shift = torch::randint(1, B, {1}, torch::kLong).item<std::int64_t>();  // never 0: no fixed point
+      out.advantages = out.advantages.roll(-shift, 1);  // column b gets column (b + shift) mod B
+    }
     out.router_loss = (out.advantages * logq).sum(0).div(static_cast<double>(samples - 1)).mean();
   } else {
     out.advantages = L;

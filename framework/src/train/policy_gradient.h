@@ -4,6 +4,10 @@
 // `lora_loss + router_loss`, where
 //   rloo:      A[m,b] = L[m,b] − mean_m L[·,b]     router_loss = mean_b Σ_m A[m,b]·logQ[m,b] / (M−1)
 //   reinforce: router_loss = mean_b Σ_m L[m,b]·logQ[m,b] / M
+//   rloo-shuffled (a control, not an estimator): RLOO's advantages moved to other sequences of the batch,
+//            A'[m,b] = A[m,(b+s) mod B] for a random shift s in 1..B−1 per step, so no sequence is credited with its
+//            own outcome: the router gets gradients of RLOO's size and distribution whose expectation is zero. A router
+//            that sharpens under it shows what optimiser noise alone does (train.batch_size >= 2).
 // with L detached in the router loss, so the router learns only from log Q and the LoRAs only from L.
 #pragma once
 
@@ -13,8 +17,8 @@
 
 namespace remix::train {
 
-enum class Estimator { Rloo, Reinforce };
-Estimator parse_estimator(const std::string& name);  // "rloo" | "reinforce"
+enum class Estimator { Rloo, Reinforce, RlooShuffled };
+Estimator parse_estimator(const std::string& name);  // "rloo" | "reinforce" | "rloo-shuffled"
 
 struct PolicyGradientLoss {
   torch::Tensor router_loss;       // scalar; gradient flows only into log_q

@@ -77,7 +77,11 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
       .beta1(cfg.get_float("train.ivon.beta1"))
       .beta2(cfg.get_float("train.ivon.beta2"))
       .weight_decay(cfg.get_float("train.ivon.weight_decay"));
-  if (policy_gradient && o.estimator == "rloo" && o.samples < 2)
+  if (policy_gradient && o.estimator == "rloo-shuffled" && o.batch_size < 2)
+    throw ConfigError(fmt::format("train.batch_size: the rloo-shuffled control moves advantages between the batch's "
+                                  "sequences and needs at least 2, got {}",
+                                  o.batch_size));
+  if (policy_gradient && o.estimator != "reinforce" && o.samples < 2)
     throw ConfigError(fmt::format("train.samples: the RLOO estimator needs at least 2 routing samples per sequence "
                                   "(M), got {}; router plugin '{}' is trained by policy gradient (train.estimator: "
                                   "reinforce works with 1)",

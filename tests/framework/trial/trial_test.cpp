@@ -168,6 +168,7 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
       {{"tasks.math.weight=0"}, "the tasks give no training examples (tasks.math: weight 0"},
       {{"model.max_seq_len=32"}, "more than model.max_seq_len = 32"},
       {{"train.samples=1"}, "train.samples: the RLOO estimator needs at least 2 routing samples"},
+      {{"train.estimator=rloo-shuffled", "train.batch_size=1"}, "train.batch_size: the rloo-shuffled control moves"},
       // Settings the chosen path never reads: refused, not recorded in the trial key to do nothing.
       {{"train.ivon.beta2=0.999"}, "train.ivon.beta2: set, but train.optimizer is adamw"},
       {{"train.precision_examples=64"}, "train.precision_examples: set, but train.precision is none"},
