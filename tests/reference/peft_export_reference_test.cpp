@@ -2,9 +2,10 @@
 // projections adapted, a few steps at a large learning rate so the adapters matter) — a single LoRA and a ReMix
 // mixture (n = 3, k = 2) — exported with `remix export --format peft` and loaded by PEFT on the transformers model
 // (tests/reference/reference_peft.py). The single LoRA's logits and its greedy continuation through
-// `remix generate --run` must be PEFT's; the mixture's experts 0 and 1, active together in PEFT, must give remix's
-// output for the routing that sends every token to experts 0 and 1 (a zeroed router: its ties go to the lower
-// index). Both must differ from the base model's logits by far more than the tolerance, or the check is empty.
+// `remix generate --run` must be PEFT's (and the run on another base is refused); the mixture's experts 0 and 1,
+// active together in PEFT, must give remix's output for the routing that sends every token to experts 0 and 1 (a
+// zeroed router: its ties go to the lower index). Both must differ from the base model's logits by far more than the
+// tolerance, or the check is empty.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -158,6 +159,12 @@ TEST(PeftExportReference, ExportedRunsGivePeftRemixsLogitsAndGreedyTokens) {
     EXPECT_LT(worst, 2e-3) << name;
     EXPECT_GT(moved, 0.1) << name << ": the adapters barely change the model, so the comparison checks nothing";
   }
+  // The run's adapters on another base (the GGUF file: another sha256 than the HF folder it trained on) are refused.
+  auto other = test::run_command({test::remix_bin(), "generate", "--run", r.db, r.id_of.at("lora"), "--model",
+                                  test::smollm2_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf", "hello"});
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_NE(other.err.find("is not the base the run adapted"), std::string::npos) << other.err;
+
   auto peft_greedy = ref.tensor("lora.greedy");
   EXPECT_EQ(new_ids, std::vector<std::int64_t>(peft_greedy.data_ptr<std::int64_t>(),
                                                peft_greedy.data_ptr<std::int64_t>() + peft_greedy.numel()));
