@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   const double peak = bench::sgemm_flops_per_second();
   std::printf("\nfinetuning step, SmolLM2-135M (dim %lld, %lld layers, vocab %lld), batch 8 (%lld real tokens), "
               "q/v/gate/up/down adapted; sgemm 1024^3: %.1f GFLOP/s\n",
-              static_cast<long long>(base_model->options().dim()), static_cast<long long>(base_model->options().n_layers()),
+              static_cast<long long>(base_model->options().dim()),
+              static_cast<long long>(base_model->options().n_layers()),
               static_cast<long long>(base_model->options().vocab_size()), static_cast<long long>(batch.tokens),
               peak / 1e9);
   for (const auto& v : variants) {

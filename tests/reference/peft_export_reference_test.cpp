@@ -45,7 +45,8 @@ const Runs& runs() {
                     "r: 4, lora_alpha: 8, num_experts: 3, top_k: 2}}\n"
                     "router: {{plugin: remix}}\n"
                     "tasks: {{math: {{n_train: 16, n_eval: 2}}}}\n"
-                    "train: {{steps: 3, batch_size: 2, lr: 2.0e-2, warmup_steps: 0, eval_every: 0, checkpoint_every: 3}}\n"
+                    "train: {{steps: 3, batch_size: 2, lr: 2.0e-2, warmup_steps: 0, eval_every: 0, "
+                    "checkpoint_every: 3}}\n"
                     "eval: {{max_examples: 2, batch_size: 2, max_new_tokens: 4}}\n"
                     "sweep: {{parameters: {{variant: [{{name: lora, router.plugin: lora, adapter.num_experts: 1, "
                     "adapter.top_k: 1}}, {{name: remix, router.plugin: remix}}]}}}}\n",
@@ -63,7 +64,8 @@ const Runs& runs() {
 std::string exported(const std::string& variant) {
   const auto& r = runs();
   auto out = r.dir.file("export-" + variant);
-  auto e = test::run_command({test::remix_bin(), "export", r.id_of.at(variant), "--db", r.db, "--format", "peft", "-o", out});
+  auto e = test::run_command(
+      {test::remix_bin(), "export", r.id_of.at(variant), "--db", r.db, "--format", "peft", "-o", out});
   if (e.exit_code != 0) throw std::runtime_error("remix export failed:\n" + e.err);
   return out;
 }
@@ -113,8 +115,8 @@ TEST(PeftExportReference, ExportedRunsGivePeftRemixsLogitsAndGreedyTokens) {
   auto lora_dir = exported("lora"), mix_dir = exported("remix");
 
   // remix: the single LoRA as trained; the mixture with its routers zeroed (every token -> experts 0 and 1).
-  auto lora = trial::load_finetuned_model(trial::finetuned_from_run(r.db, r.id_of.at("lora"), lookup), "");
-  auto mix = trial::load_finetuned_model(trial::finetuned_from_run(r.db, r.id_of.at("remix"), lookup), "");
+  auto lora = trial::load_finetuned_model(trial::finetuned_from_run(r.db, r.id_of.at("lora"), lookup), "").adapted;
+  auto mix = trial::load_finetuned_model(trial::finetuned_from_run(r.db, r.id_of.at("remix"), lookup), "").adapted;
   {
     torch::NoGradGuard no_grad;
     ASSERT_FALSE(mix.mixture.router_parameters().empty());

@@ -1,20 +1,19 @@
-// `remix generate [--model PATH] [--run DB RUN | --checkpoint FILE] [--max-new-tokens N] [--temperature T]
+// `remix generate [--model PATH] [--run DB RUN | --checkpoint FILE] [--chat] [--max-new-tokens N] [--temperature T]
 // [--seed S] [--ids] PROMPT...`: each prompt's continuation from a real model (a model folder or a .gguf file), or
 // from a finetuned trial on it (its adapters and routers from the run's final checkpoint, eval-mode routing; the
 // model defaults to the trial's base.path). Greedy by default, all prompts in one batch (left-padded; the
-// transformer gives each the logits it would get alone), stopping at the model's EOS (with --chat, or a trial trained
-// with base.prompt_format: chat, each prompt goes into the chat template and generation stops at the end of turn). With --ids the prompt's and
-// the continuation's token ids are printed too. How a researcher tries a model, and how anyone compares remix's
-// output with another implementation's.
+// transformer gives each the logits it would get alone), stopping at the model's EOS. With --chat, or for a trial
+// trained with base.prompt_format: chat, each prompt goes into the chat template and generation stops at the end of
+// turn. With --ids the prompt's and the continuation's token ids are printed too. How a researcher tries a model,
+// and how anyone compares remix's output with another implementation's.
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "model/chat_template.h"
 #include "model/generation.h"
 #include "model/model_path.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
-#include "model/chat_template.h"
-#include "trial/base_sources.h"
 #include "trial/finetuned_trial.h"
 
 namespace remix::cli {
@@ -55,10 +54,8 @@ LoadedModel load(const GenerateOptions& o, const GlobalOptions& global) {
                              : trial::finetuned_from_run(o.run[0], o.run[1], lookup);
   if (o.chat && trial.config.get_string("base.prompt_format") != "chat")
     throw UserError(fmt::format("--chat: {} trained on plain prompts (base.prompt_format plain)", trial.label));
-  auto adapted = trial::load_finetuned_model(trial, o.model);
-  const auto path = o.model.empty() ? trial.config.get_string("base.path") : o.model;
-  auto [chat, tokenizer] = trial::prompt_format_of(trial.config, path, model::load_tokenizer_from(path));
-  return {adapted.model, tokenizer, chat};
+  auto finetuned = trial::load_finetuned_model(trial, o.model);
+  return {finetuned.adapted.model, finetuned.adapted.tokenizer, finetuned.chat};
 }
 
 int generate(const GenerateOptions& o, const GlobalOptions& global) {
@@ -100,9 +97,11 @@ int generate(const GenerateOptions& o, const GlobalOptions& global) {
 
 void add_generate_command(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto o = std::make_shared<GenerateOptions>();
-  auto* cmd = app.add_subcommand("generate", "print each PROMPT's continuation by a model, or by a finetuned trial on it");
+  auto* cmd =
+      app.add_subcommand("generate", "print each PROMPT's continuation by a model, or by a finetuned trial on it");
   cmd->add_option("--model", o->model,
-                  "a Hugging Face model folder or a .gguf file (with --run/--checkpoint: default the trial's base.path)");
+                  "a Hugging Face model folder or a .gguf file (with --run/--checkpoint: default the trial's "
+                  "base.path)");
   auto* run = cmd->add_option("--run", o->run, "a finetuned trial: DB and the run's id or trial key")
                   ->expected(2)
                   ->type_name("DB RUN");

@@ -162,7 +162,11 @@ ExportedFiles export_peft(const trial::FinetunedTrial& t, const std::string& out
   const double exported_alpha = weighting.constant ? *weighting.constant * static_cast<double>(r) : alpha;
   const std::map<std::string, std::string> metadata = {{"format", "pt"}, {"remix.source", t.label}};
   const fs::path out(out_dir);
-  fs::create_directories(out);
+  if (fs::exists(out) && !fs::is_directory(out))
+    throw UserError(fmt::format("-o {}: is a file, not a folder to export into", out_dir));
+  std::error_code ec;
+  if (fs::create_directories(out, ec); ec)
+    throw UserError(fmt::format("-o {}: cannot create the folder: {}", out_dir, ec.message()));
   ExportedFiles written;
   nlohmann::json record = {{"format", "remix-peft-export"},
                            {"version", 1},

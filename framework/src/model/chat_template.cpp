@@ -44,7 +44,8 @@ std::string folder_template(const fs::path& dir) {
   if (t.is_string()) return t.get<std::string>();
   if (t.is_array())  // [{"name": "default", "template": ...}, {"name": "tool_use", ...}]
     for (const auto& named : t)
-      if (named.is_object() && named.value("name", "") == "default" && named.value("template", nlohmann::json()).is_string())
+      if (named.is_object() && named.value("name", "") == "default" &&
+          named.value("template", nlohmann::json()).is_string())
         return named["template"].get<std::string>();
   return "";
 }
@@ -156,7 +157,8 @@ std::string read_chat_template(const std::string& model_path) {
 
 ChatFormat recognize_chat_template(const std::string& t, const std::string& where) {
   auto refuse = [&](const std::string& why) {
-    return ConfigError(fmt::format("{}: {}; use base.prompt_format: plain (prompts as the tasks write them)", where, why));
+    return ConfigError(
+        fmt::format("{}: {}; use base.prompt_format: plain (prompts as the tasks write them)", where, why));
   };
   if (t.empty()) throw refuse("the model has no chat template");
   if (has(t, "<think>") || has(t, "enable_thinking"))

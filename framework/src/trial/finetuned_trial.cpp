@@ -62,7 +62,8 @@ void copy_in(const FinetunedTrial& t, train::AdaptedModel& model) {
   for (auto& [name, p] : params) {
     auto it = stored.find(name);
     if (it == stored.end())
-      throw UserError(fmt::format("{}: {} has no tensor '{}' that its config's model trains", t.label, t.checkpoint, name));
+      throw UserError(
+          fmt::format("{}: {} has no tensor '{}' that its config's model trains", t.label, t.checkpoint, name));
     if (!it->second.sizes().equals(p.sizes()))
       throw UserError(fmt::format("{}: {} holds '{}' as [{}], the model built on this base as [{}]: is this the base "
                                   "the trial adapted?",
@@ -99,7 +100,7 @@ FinetunedTrial finetuned_from_run(const std::string& db, const std::string& run,
   return read_checkpoint(checkpoint, label, lookup);
 }
 
-train::AdaptedModel load_finetuned_model(const FinetunedTrial& t, const std::string& model_path) {
+FinetunedModel load_finetuned_model(const FinetunedTrial& t, const std::string& model_path) {
   const auto source = t.config.get_string("base.source");
   std::string path = model_path;
   if (path.empty()) {
@@ -116,14 +117,15 @@ train::AdaptedModel load_finetuned_model(const FinetunedTrial& t, const std::str
                                   t.label, path, sha.substr(0, 12), t.base_sha256.substr(0, 12),
                                   t.config.get_string("base.path")));
   }
-  BaseModel base{model::load_model_from(path), prompt_format_of(t.config, path, model::load_tokenizer_from(path)).second, {}};
+  auto [chat, tokenizer] = prompt_format_of(t.config, path, model::load_tokenizer_from(path));
+  BaseModel base{model::load_model_from(path), tokenizer, {}};
   base.model->freeze_base();
   store_frozen_as_configured(t.config, *base.model);
   base.model->eval();
-  auto adapted = build_trial_model(base, t.config);
-  copy_in(t, adapted);
-  adapted.model->eval();
-  return adapted;
+  FinetunedModel out{build_trial_model(base, t.config), chat};
+  copy_in(t, out.adapted);
+  out.adapted.model->eval();
+  return out;
 }
 
 }  // namespace remix::trial

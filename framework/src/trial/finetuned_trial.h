@@ -1,12 +1,14 @@
 // A finetuned trial read back after it ran: its final adapters and routers (a sealed checkpoint), the config that
-// trained them (embedded in the checkpoint) and, when it is named by run, the base model it adapted. Found by run
-// in a results store (id or trial key) or by checkpoint file; `remix generate` rebuilds its model from this and
+// trained them and the sha256 of the base model it adapted (both embedded in the checkpoint). Found by run in a
+// results store (id or trial key) or by checkpoint file; `remix generate` rebuilds its model from this and
 // `remix export` writes its tensors in other formats. Every way the lookup can fail names the run or the file.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "config/resolved_config.h"
+#include "model/chat_template.h"
 #include "train/adapted_model.h"
 #include "train/trial_checkpoint.h"
 
@@ -30,6 +32,12 @@ FinetunedTrial finetuned_from_run(const std::string& db, const std::string& run,
 // The trial's model on the base at `model_path` (a model folder or .gguf file; "" = the config's base.path, for
 // base.source hf or gguf): the base loaded, the mixture attached as the trial attached it and the checkpoint's
 // tensors copied in; eval mode. UserError when the model is not the base the run adapted (by sha256) or its tensors do not fit the checkpoint's (naming the tensor and both shapes).
-train::AdaptedModel load_finetuned_model(const FinetunedTrial& trial, const std::string& model_path);
+// `chat`: the format its prompts take when it trained with base.prompt_format: chat (its tokenizer then ends turns
+// with the format's end of turn).
+struct FinetunedModel {
+  train::AdaptedModel adapted;
+  std::optional<model::ChatFormat> chat;
+};
+FinetunedModel load_finetuned_model(const FinetunedTrial& trial, const std::string& model_path);
 
 }  // namespace remix::trial

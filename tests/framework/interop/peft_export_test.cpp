@@ -108,8 +108,9 @@ TEST(PeftExport, ReMixExpertsAreTheBanksSlicesWithOmegaFoldedIn) {
   for (int e = 0; e < 3; ++e) {
     auto expert = fmt::format("{}/expert_{}", dir, e);
     model::SafetensorsFile file(expert + "/adapter_model.safetensors");
-    EXPECT_TRUE(file.tensor("base_model.model.model.layers.0.mlp.gate_proj.lora_A.weight").equal(A.narrow(0, 2 * e, 2)));
-    EXPECT_TRUE(file.tensor("base_model.model.model.layers.0.mlp.gate_proj.lora_B.weight").equal(B.narrow(1, 2 * e, 2)));
+    const std::string gate = "base_model.model.model.layers.0.mlp.gate_proj.";
+    EXPECT_TRUE(file.tensor(gate + "lora_A.weight").equal(A.narrow(0, 2 * e, 2)));
+    EXPECT_TRUE(file.tensor(gate + "lora_B.weight").equal(B.narrow(1, 2 * e, 2)));
     // ω = lora_alpha/(k·r) = 1.5; PEFT scales by lora_alpha/r, so lora_alpha = ω·r = 3.
     EXPECT_DOUBLE_EQ(read_json(expert + "/adapter_config.json")["lora_alpha"].get<double>(), 3.0);
   }
@@ -164,6 +165,7 @@ TEST(PeftExport, BadSourcesExitTwoNamingWhatIsWrong) {
       {{"export", r.dir.file("absent.pt"), "-o", r.dir.file("x")}, "absent.pt"},
       {{"export", text, "-o", r.dir.file("x")}, "notes.txt"},
       {{"export", r.checkpoint_of.at("lora"), "--format", "gguf", "-o", r.dir.file("x")}, "--format"},
+      {{"export", r.checkpoint_of.at("lora"), "-o", text}, "notes.txt: is a file, not a folder to export into"},
       {{"generate", "--checkpoint", r.checkpoint_of.at("lora"), "hello"}, "pass the model with --model"},
       {{"generate", "hello"}, "give --model PATH, --run DB RUN or --checkpoint FILE"},
   };

@@ -43,7 +43,8 @@ TEST(ChatTemplate, InstTrimsWhenTheTemplateDoesAndEndsWithEos) {
 
 TEST(ChatTemplate, RefusesWhatItCannotReproduce) {
   auto message = [](const std::string& t) {
-    return test::error_message<ConfigError>([&] { recognize_chat_template(t, "base.prompt_format: the chat template of X"); });
+    return test::error_message<ConfigError>(
+        [&] { recognize_chat_template(t, "base.prompt_format: the chat template of X"); });
   };
   EXPECT_NE(message("").find("has no chat template; use base.prompt_format: plain"), std::string::npos) << message("");
   EXPECT_NE(message("{{ '<start_of_turn>user\\n' }}").find("not a template of a family"), std::string::npos);
