@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake git pkg-config
   libtorch-dev libopenblas0-pthread          # LibTorch, on OpenBLAS (the reference BLAS is ~40x slower)
+  libgloo-dev                                 # headers of the Gloo c10d backend in LibTorch (data parallelism)
   libyaml-cpp-dev libboost-dev libsqlite3-dev sqlite3 libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libpq-dev                                   # results stores on a PostgreSQL server
   libicu-dev                                  # Unicode character classes for real tokenizers

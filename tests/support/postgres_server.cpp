@@ -1,15 +1,14 @@
 // A throwaway PostgreSQL cluster (see postgres_server.h).
 #include "support/postgres_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+
+#include "common/loopback_port.h"
 
 namespace remix::test {
 
@@ -24,22 +23,6 @@ std::string server_bin() {
   for (const auto& e : fs::directory_iterator("/usr/lib/postgresql", ec))
     if (fs::exists(e.path() / "bin" / "initdb") && (best.empty() || e.path().string() > best)) best = e.path().string();
   return best.empty() ? "" : best + "/bin";
-}
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
-    throw std::runtime_error("no free loopback port");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 }  // namespace
@@ -67,7 +50,7 @@ std::unique_ptr<PostgresServer> PostgresServer::start(std::string* why) {
   try {
     s->run_as_server_user({bin + "/initdb", "-D", s->data_, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
                            "--locale=C"});
-    s->port_ = free_port();
+    s->port_ = free_loopback_port();
     std::ofstream(s->data_ + "/postgresql.conf", std::ios::app)
         << "listen_addresses = '127.0.0.1'\nport = " << s->port_ << "\nunix_socket_directories = '"
         << s->dir_->path().string() << "'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"

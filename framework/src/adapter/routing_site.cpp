@@ -1,6 +1,8 @@
 // Calling a router plugin safely and recording its decision (see routing_site.h).
 #include "adapter/routing_site.h"
 
+#include "common/seed_mix.h"
+
 #include <fmt/format.h>
 
 #include "adapter/routing_trace.h"
@@ -55,6 +57,19 @@ RouteOutput RoutingSiteImpl::checked(RouteOutput out, const torch::Tensor& x, co
   return out;
 }
 
+// Each site draws independent noise for the same row: the row's key mixed with the site's name.
+torch::Tensor RoutingSiteImpl::site_noise_keys(const torch::Tensor& row_keys) const {
+  std::uint64_t salt = 0xcbf29ce484222325ULL;  // FNV-1a of the site name: stable across runs and machines
+  for (unsigned char c : context_.site) salt = (salt ^ c) * 0x100000001b3ULL;
+  auto rows = row_keys.to(torch::kCPU).contiguous();
+  auto out = torch::empty_like(rows);
+  const auto* in = rows.data_ptr<std::int64_t>();
+  auto* keys = out.data_ptr<std::int64_t>();
+  for (std::int64_t b = 0; b < rows.numel(); ++b)
+    keys[b] = static_cast<std::int64_t>(mix_seed(static_cast<std::uint64_t>(in[b]), salt));
+  return out;
+}
+
 torch::Tensor RoutingSiteImpl::route(const torch::Tensor& x, const model::RoutingContext& ctx) {
   const auto B = x.size(0), T = x.size(1);
   RouteInput in;
@@ -64,6 +79,7 @@ torch::Tensor RoutingSiteImpl::route(const torch::Tensor& x, const model::Routin
   in.training = ctx.training;
   in.decoding = ctx.decoding;
   in.state = ctx.router_state ? &(*ctx.router_state)[context_.site] : nullptr;
+  if (ctx.training && ctx.noise_keys.defined()) in.noise_keys = site_noise_keys(ctx.noise_keys);
 
   RouteOutput out;
   torch::Tensor dense;

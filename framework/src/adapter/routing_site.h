@@ -30,6 +30,7 @@ class RoutingSiteImpl : public torch::nn::Module {
   Router& router() const { return *router_; }
 
  private:
+  torch::Tensor site_noise_keys(const torch::Tensor& row_keys) const;
   RouteOutput checked(RouteOutput out, const torch::Tensor& x, const model::RoutingContext& ctx) const;
   [[noreturn]] void fail(const std::string& what) const;
   RouterContext context_;

@@ -1,4 +1,4 @@
-// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J]`: registers the
+// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J --nproc R]`: registers the
 // experiment's trials as a sweep in its database (as `remix run` does before it works), then prints an sbatch
 // array script whose every task runs `remix worker` on that sweep. Workers claim trials atomically, so the array
 // size only sets how many run at once; re-submitting the script is the resume. Paths in the script are
@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 struct SlurmOptions {
   std::string file;
   std::vector<std::string> overrides;
-  int array = 4, cpus = 2, gpus = 0, jobs = 1;
+  int array = 4, cpus = 2, gpus = 0, jobs = 1, nproc = 1;
   std::string partition, time, output_dir;
 };
 
@@ -42,6 +42,10 @@ void check(const SlurmOptions& o) {
   static const std::regex time_format(R"(^(\d+|\d+:\d{2}|\d+:\d{2}:\d{2}|\d+-\d+|\d+-\d+:\d{2}|\d+-\d+:\d{2}:\d{2})$)");
   if (!o.time.empty() && !std::regex_match(o.time, time_format))
     throw UserError(fmt::format("--time '{}': not a Slurm time (minutes, HH:MM:SS or D-HH:MM:SS)", o.time));
+  if (o.cpus < o.jobs * o.nproc)
+    throw UserError(fmt::format("--cpus {}: fewer cores than the {} processes a task runs (--jobs {} x --nproc {} "
+                                "ranks)",
+                                o.cpus, o.jobs * o.nproc, o.jobs, o.nproc));
   static const std::regex name_format(R"(^[A-Za-z0-9_.,-]+$)");
   if (!o.partition.empty() && !std::regex_match(o.partition, name_format))
     throw UserError(fmt::format("--partition '{}': not a partition name", o.partition));
@@ -85,6 +89,7 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   std::string command = shell_quote(remix);
   for (const auto& p : g.plugin_paths) command += " --plugin-path " + shell_quote(fs::absolute(p).string());
   command += fmt::format(" worker --db {} --sweep {} --jobs {}", shell_quote(db), shell_quote(sweep.name), o.jobs);
+  if (o.nproc > 1) command += fmt::format(" --nproc {}", o.nproc);  // each trial on N ranks of the task's node
   script += "exec " + command + "\n";
   fmt::print("{}", script);
   return 0;
@@ -106,6 +111,9 @@ void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& actio
   cmd->add_option("--gpus", o->gpus, "GPUs per task (0 = none)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_option("--cpus", o->cpus, "CPU cores per task")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("-j,--jobs", o->jobs, "trials each task runs at once")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_option("--nproc", o->nproc, "data-parallel ranks per trial, on the task's node")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   cmd->add_option("--output-dir", o->output_dir, "where task logs go (default: <database folder>/slurm)");
   cmd->callback([o, &global, &action] { action = [o, &global] { return print_slurm_script(global, *o); }; });
 }

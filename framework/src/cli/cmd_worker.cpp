@@ -33,6 +33,7 @@ int run_worker_command(const GlobalOptions& g, const WorkerCliOptions& o) {
 struct TrialCliOptions {
   std::string db;
   std::int64_t run_id = 0;
+  int nproc = 1;
 };
 
 }  // namespace
@@ -50,8 +51,17 @@ void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& acti
   trial->group("");  // internal: not listed in --help
   trial->add_option("--db", t->db, "results database")->required();
   trial->add_option("--run-id", t->run_id, "the run to execute")->required();
+  trial->add_option("--nproc", t->nproc, "data-parallel ranks to start on this machine (this process is rank 0)")
+      ->check(CLI::Range(1, 1024));
   trial->callback([t, &global, &action] {
-    action = [t, &global] { return trial::run_trial({t->db, t->run_id, global.plugin_paths}); };
+    action = [t, &global] {
+      trial::TrialRequest request{t->db, t->run_id, global.plugin_paths, t->nproc, {}};
+      request.rank_args = {"trial", "--db", t->db, "--run-id", std::to_string(t->run_id)};
+      for (const auto& p : global.plugin_paths) request.rank_args.insert(request.rank_args.end(), {"--plugin-path", p});
+      if (global.quiet) request.rank_args.push_back("--quiet");
+      if (global.verbose) request.rank_args.push_back("--verbose");
+      return trial::run_trial(request);
+    };
   });
 }
 

@@ -39,6 +39,10 @@ void add_worker_flags(CLI::App* command, WorkerFlags& flags) {
   command->add_option("-j,--jobs", flags.jobs, "trials run at once, each in its own process")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  command->add_option("--nproc", flags.nproc,
+                      "data-parallel ranks per trial on this machine (each trial runs on N processes; c10d Gloo)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   command->add_option("--shard", flags.shard, "take only trials whose position % N == i")
       ->check(shard)
       ->capture_default_str();
@@ -53,6 +57,7 @@ sweep::WorkerOptions worker_options(const WorkerFlags& flags, const GlobalOption
   w.sweep_id = sweep_id;
   w.shard = parse_shard(flags.shard);
   w.jobs = flags.jobs;
+  w.nproc = flags.nproc;
   w.stale_seconds = flags.stale_after;
   w.retry_failed = flags.retry_failed;
   for (const auto& p : global.plugin_paths) {

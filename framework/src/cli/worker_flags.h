@@ -1,5 +1,5 @@
 // The flags of a sweep worker, declared once for `remix run` and `remix worker` (--jobs, --shard,
-// --retry-failed, --stale-after, range-checked by CLI11's validators, so a bad value is a usage error with
+// --retry-failed, --stale-after, --nproc, range-checked by CLI11's validators, so a bad value is a usage error with
 // exit code 2), and the arguments a worker passes on to each `remix trial` process.
 #pragma once
 
@@ -17,6 +17,7 @@ namespace remix::cli {
 
 struct WorkerFlags {
   int jobs = 1;
+  int nproc = 1;  // data-parallel ranks per trial, on this machine
   std::string shard = "0/1";
   bool retry_failed = false;
   double stale_after = 120;

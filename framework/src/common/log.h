@@ -12,6 +12,8 @@ enum class Level { Quiet = 0, Info = 1, Debug = 2 };
 
 void set_level(Level level);
 Level level();
+// A tag in front of every line this process writes from now on (the data-parallel ranks other than 0: "[rank 1] ").
+void set_prefix(std::string prefix);
 void write(Level at, const char* prefix, const std::string& message);
 
 template <class... Args>

@@ -26,6 +26,10 @@ const std::vector<ParamSpec> kCore = {
     // --- runtime: how, not what ---
     param("runtime.threads", T::Int, "0", "intra-op threads for LibTorch (0 = all cores)").at_least(0).not_in_key(),
     param("runtime.device", T::Choice, "cpu", "where to train").one_of("cpu|cuda|auto").not_in_key(),
+    param("runtime.dist_timeout", T::Float, "300",
+          "seconds data-parallel ranks wait for each other (rendezvous, each collective) before the trial stops")
+        .range(1, 86400)
+        .not_in_key(),
 
     // --- base model ---
     param("base.source", T::Choice, "pretrain",

@@ -31,6 +31,10 @@ struct RoutingContext {
   torch::Tensor prompt_mask;  // prompt tokens (sequence-granularity routing pools over them); undefined = all valid
   bool training = false;      // training-mode routing (sampling, jitter); eval routing is deterministic
   adapter::RoutingTrace* trace = nullptr;  // filled with every site's decision when set
+  // Training: one int64 key per row [B] on the CPU; each site derives its routers' noise keys from it
+  // (remix::RouteInput::noise_keys), so a row's routing samples depend on its key alone. Undefined: routers
+  // that sample draw from torch's default generator.
+  torch::Tensor noise_keys;
   // Set by generation: decoding = the call holds only new tokens of sequences whose prompt was routed
   // before; router_state keeps each site's per-generation state (see remix::RouteInput::state).
   bool decoding = false;

@@ -64,6 +64,8 @@ WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
   // Trials running side by side share the cores instead of each taking all of them (runtime.threads: 0).
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   setenv("REMIX_DEFAULT_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.jobs))).c_str(), 1);
+  std::vector<std::string> trial_args = o.trial_args;
+  if (o.nproc > 1) trial_args.insert(trial_args.end(), {"--nproc", std::to_string(o.nproc)});
   for (;;) {
     int sig = InterruptGuard::pending();
     if (sig && !forwarded) {  // stop claiming; let the running trials checkpoint and end
@@ -77,7 +79,7 @@ WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
       attempted.insert(trial->run_id);
       log::info("trial {} ({}), attempt {}", trial->name, trial->run_key.substr(0, 12), trial->attempt);
       std::vector<std::string> args = {"trial", "--db", store.location(), "--run-id", std::to_string(trial->run_id)};
-      args.insert(args.end(), o.trial_args.begin(), o.trial_args.end());
+      args.insert(args.end(), trial_args.begin(), trial_args.end());
       running.push_back(std::make_unique<TrialProcess>(program, args, o.jobs > 1 ? trial->name : "", trial->run_id));
     }
     if (running.empty()) break;

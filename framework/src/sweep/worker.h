@@ -15,6 +15,7 @@ struct WorkerOptions {
   std::int64_t sweep_id = 0;
   store::Shard shard;
   int jobs = 1;
+  int nproc = 1;  // data-parallel ranks each trial starts (`remix trial --nproc`)
   double stale_seconds = 120;
   bool retry_failed = false;
   std::vector<std::string> trial_args;  // extra arguments of each `remix trial` (plugin paths, verbosity)

@@ -8,25 +8,9 @@ namespace remix::train {
 
 namespace {
 
-std::uint64_t splitmix(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-double unit(std::uint64_t& state) { return static_cast<double>(splitmix(state) >> 11) * 0x1.0p-53; }
+double unit(std::uint64_t& state) { return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53; }
 
 }  // namespace
-
-std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-  std::uint64_t s = a;
-  splitmix(s);
-  s ^= b * 0xd6e8feb86659fd93ULL;
-  splitmix(s);
-  s ^= c * 0xa0761d6478bd642fULL;
-  return splitmix(s);
-}
 
 DataStream::DataStream(const TaskSet& tasks, std::uint64_t seed) : seed_(seed) {
   double total = 0;
@@ -50,7 +34,7 @@ std::size_t DataStream::index_of(std::size_t task, std::int64_t draw) const {
   std::iota(order.begin(), order.end(), 0);
   std::uint64_t state = mix_seed(seed_, task + 1, static_cast<std::uint64_t>(epoch));
   for (std::int64_t i = n - 1; i > 0; --i) {
-    auto j = static_cast<std::int64_t>(splitmix(state) % static_cast<std::uint64_t>(i + 1));
+    auto j = static_cast<std::int64_t>(splitmix64(state) % static_cast<std::uint64_t>(i + 1));
     std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
   }
   return order[static_cast<std::size_t>(pos)];

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/seed_mix.h"
 #include "train/task_set.h"
 
 namespace remix::train {
@@ -30,8 +31,5 @@ class DataStream {
   std::uint64_t seed_;
   std::vector<std::int64_t> cursors_;  // examples drawn so far, per task
 };
-
-// A 64-bit mix of its arguments (SplitMix64 steps): stable across platforms and standard libraries.
-std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0);
 
 }  // namespace remix::train

@@ -79,7 +79,7 @@ std::vector<Prediction> choice_likelihoods(model::Transformer& model, const mode
 }  // namespace
 
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& o) {
+                     const EvalOptions& o, DataParallel* group) {
   // Evaluating must not change training: a router that samples at evaluation (ReMix `inference: sample`) draws
   // from the default generator that training draws its routing samples from, so its state is put back after.
   struct GeneratorStateGuard {
@@ -94,17 +94,26 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
   for (const auto& t : tasks.tasks()) {
     auto examples = eval_examples(t, o);
     if (examples.empty()) continue;
-    auto predictions = t.task->eval_style() == EvalStyle::Generate
-                           ? generate_answers(model, tokenizer, *t.task, examples, o)
-                           : choice_likelihoods(model, tokenizer, examples, o);
+    auto mine = examples;
+    if (group && group->world_size() > 1) {  // rank r scores examples [r·n/W, (r+1)·n/W)
+      const auto n = examples.size(), W = static_cast<std::size_t>(group->world_size());
+      const auto r = static_cast<std::size_t>(group->rank());
+      mine.assign(examples.begin() + static_cast<std::ptrdiff_t>(r * n / W),
+                  examples.begin() + static_cast<std::ptrdiff_t>((r + 1) * n / W));
+    }
+    std::vector<Prediction> predictions;
+    if (!mine.empty())
+      predictions = t.task->eval_style() == EvalStyle::Generate ? generate_answers(model, tokenizer, *t.task, mine, o)
+                                                                : choice_likelihoods(model, tokenizer, mine, o);
     std::vector<double> scores;
     try {
-      scores = t.task->score(examples, predictions);
+      if (!mine.empty()) scores = t.task->score(mine, predictions);
     } catch (const UserError&) {
       throw;
     } catch (const std::exception& e) {
       throw PluginError(fmt::format("task '{}' failed to score its predictions: {}", t.name, e.what()));
     }
+    if (group && group->world_size() > 1) scores = group->gather_values(scores);
     double sum = 0;
     for (double s : scores) sum += s;
     metrics.emplace_back(t.name + "/" + t.task->metric_name(), scores.empty() ? 0.0 : sum / scores.size());

@@ -11,6 +11,7 @@
 
 #include "model/tokenizer.h"
 #include "model/transformer.h"
+#include "train/data_parallel.h"
 #include "train/task_set.h"
 
 namespace remix::train {
@@ -26,7 +27,9 @@ using EvalMetrics = std::vector<std::pair<std::string, double>>;
 // worst token).
 bool is_headline_metric(const std::string& key);
 
+// With `group`, each rank generates and scores a contiguous share of every task's examples and the scores are
+// gathered (every rank returns the same metrics); the held-out loss batch is small and computed by every rank.
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& options);
+                     const EvalOptions& options, DataParallel* group = nullptr);
 
 }  // namespace remix::train

@@ -13,12 +13,16 @@ Estimator parse_estimator(const std::string& name) {
 }
 
 PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
-                                        Estimator estimator) {
+                                        Estimator estimator, DataParallel* group) {
   TORCH_CHECK(samples >= 1, "policy_gradient_loss: samples must be >= 1");
   TORCH_CHECK(losses.numel() == log_q.numel() && losses.numel() % samples == 0,
               "policy_gradient_loss: losses and log_q must both hold M·B entries");
   auto L = losses.detach().reshape({samples, -1});
   auto logq = log_q.reshape({samples, -1});
+  const auto local_columns = L.size(1);
+  const bool shared = group && group->world_size() > 1;
+  if (shared)  // [W, M, B_r] -> [M, W·B_r]: the global batch's columns in rank order
+    L = group->all_gather(L).permute({1, 0, 2}).reshape({samples, -1});
   PolicyGradientLoss out;
   if (estimator == Estimator::Rloo || estimator == Estimator::RlooShuffled) {
     TORCH_CHECK(samples >= 2, "policy_gradient_loss: rloo needs at least 2 samples per sequence");
@@ -29,11 +33,12 @@ PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch
       const auto shift = torch::randint(1, B, {1}, torch::kLong).item<std::int64_t>();  // never 0: no fixed point
       out.advantages = out.advantages.roll(-shift, 1);  // column b gets column (b + shift) mod B
     }
-    out.router_loss = (out.advantages * logq).sum(0).div(static_cast<double>(samples - 1)).mean();
   } else {
     out.advantages = L;
-    out.router_loss = (L * logq).sum(0).div(static_cast<double>(samples)).mean();
   }
+  auto mine = shared ? out.advantages.narrow(1, group->rank() * local_columns, local_columns) : out.advantages;
+  const double divisor = estimator == Estimator::Reinforce ? samples : samples - 1;
+  out.router_loss = (mine * logq).sum(0).div(divisor).mean();
   out.advantage_variance = out.advantages.numel() > 1 ? out.advantages.var(/*unbiased=*/false).item<double>() : 0.0;
   return out;
 }

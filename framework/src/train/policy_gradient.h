@@ -9,11 +9,19 @@
 //            own outcome: the router gets gradients of RLOO's size and distribution whose expectation is zero. A router
 //            that sharpens under it shows what optimiser noise alone does (train.batch_size >= 2).
 // with L detached in the router loss, so the router learns only from log Q and the LoRAs only from L.
+//
+// Data parallel: each rank holds all M replicas of its share of the examples (rows m·B_r + b of its batch), but the
+// advantages are computed from the whole global batch: the ranks' detached L are gathered (M·B numbers), every rank
+// computes the same A as one process would (REINFORCE's batch mean and rloo-shuffled's shift need all B sequences),
+// and each keeps its own columns; its router loss is the mean over its columns, which the gradient average over
+// ranks turns into the global mean.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <string>
+
+#include "train/data_parallel.h"
 
 namespace remix::train {
 
@@ -26,8 +34,9 @@ struct PolicyGradientLoss {
   double advantage_variance = 0;   // variance of the advantages over all M·B entries
 };
 
-// `losses` and `log_q` are [M·B] in replicated-batch order (or already [M,B]).
+// `losses` and `log_q` are [M·B] in replicated-batch order (or already [M,B]); with `group`, this rank's share, and
+// `advantages` / `advantage_variance` are the global batch's.
 PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
-                                        Estimator estimator);
+                                        Estimator estimator, DataParallel* group = nullptr);
 
 }  // namespace remix::train

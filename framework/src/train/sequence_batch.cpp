@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "common/seed_mix.h"
+
 namespace remix::train {
 
 SequenceBatch SequenceBatch::repeat(std::int64_t times) const {
@@ -13,6 +15,16 @@ SequenceBatch SequenceBatch::repeat(std::int64_t times) const {
   r.prompt_mask = prompt_mask.repeat({times, 1});
   r.loss_mask = loss_mask.repeat({times, 1});
   r.tokens = tokens * times;
+  if (noise_keys.defined()) {
+    r.noise_keys = torch::empty({times * rows()}, torch::kLong);
+    auto keys = noise_keys.contiguous();
+    const auto* in = keys.data_ptr<std::int64_t>();
+    auto* out = r.noise_keys.data_ptr<std::int64_t>();
+    for (std::int64_t m = 0; m < times; ++m)
+      for (std::int64_t b = 0; b < rows(); ++b)
+        out[m * rows() + b] =
+            static_cast<std::int64_t>(mix_seed(static_cast<std::uint64_t>(in[b]), static_cast<std::uint64_t>(m)));
+  }
   return r;
 }
 

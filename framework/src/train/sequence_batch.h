@@ -21,10 +21,12 @@ struct SequenceBatch {
   torch::Tensor valid_mask;   // [B,T] bool: real input tokens
   torch::Tensor prompt_mask;  // [B,T] bool: input tokens that belong to BOS + prompt
   torch::Tensor loss_mask;    // [B,T] bool: targets that are continuation tokens (answer, choice, EOS)
+  torch::Tensor noise_keys;   // [B] int64, optional: each row's routing-noise key (training; RoutingContext)
   std::int64_t tokens = 0;    // real input tokens in the batch
 
   std::int64_t rows() const { return inputs.size(0); }
-  // The batch repeated `times` along rows: row m·B + b is row b (the policy-gradient replication).
+  // The batch repeated `times` along rows: row m·B + b is row b (the policy-gradient replication), with noise key
+  // mix_seed(key of b, m) so that every replica samples its own routing.
   SequenceBatch repeat(std::int64_t times) const;
   // What a forward over this batch tells the routers: its masks, the routing mode and where to trace.
   model::RoutingContext routing(bool training, adapter::RoutingTrace* trace = nullptr) const {
@@ -33,6 +35,7 @@ struct SequenceBatch {
     r.prompt_mask = prompt_mask;
     r.training = training;
     r.trace = trace;
+    if (training) r.noise_keys = noise_keys;
     return r;
   }
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -90,12 +92,13 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   return o;
 }
 
-Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
-                 TrialCheckpoints& checkpoints)
+Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder* recorder,
+                 TrialCheckpoints& checkpoints, DataParallel* group)
     : o_(std::move(options)),
       m_(model),
       tasks_(tasks),
-      recorder_(recorder),
+      recorder_(group && group->rank() != 0 ? nullptr : recorder),
+      group_(group && group->world_size() > 1 ? group : nullptr),
       checkpoints_(checkpoints),
       data_(tasks, mix_seed(o_.seed, 0xda7a)),
       estimator_(parse_estimator(o_.estimator)) {
@@ -123,6 +126,15 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
   }
   parameter_groups_ = {adapters, routers};
   clip_scope_ = parse_clip_scope(o_.grad_clip_scope);
+  if (group_) {
+    if (o_.batch_size % group_->world_size() != 0)
+      throw ConfigError(fmt::format("train.batch_size: {} examples cannot be shared evenly by {} data-parallel ranks "
+                                    "(WORLD_SIZE); use a multiple of {}",
+                                    o_.batch_size, group_->world_size(), group_->world_size()));
+    std::vector<torch::Tensor> all(adapters.begin(), adapters.end());
+    all.insert(all.end(), routers.begin(), routers.end());
+    averager_ = std::make_unique<DataParallel::GradientAverager>(*group_, all);
+  }
 }
 
 EvalMetrics Trainer::run() {
@@ -131,16 +143,27 @@ EvalMetrics Trainer::run() {
   if (auto resumed = checkpoints_.load_latest(m_.trainable(), *optimizer_)) {
     start = resumed->step;
     data_.restore(resumed->data_cursors);
-    log::info("resuming from {} at step {}", *checkpoints_.resumed_from(), start);
+    if (recorder_) log::info("resuming from {} at step {}", *checkpoints_.resumed_from(), start);
+  }
+  if (group_) {  // every rank resumed from the same checkpoint and starts from rank 0's adapters and routers
+    auto steps = group_->sum({static_cast<double>(start), static_cast<double>(start) * start});
+    if (steps[0] * steps[0] != steps[1] * group_->world_size())
+      throw UserError(fmt::format("the data-parallel ranks resumed from different steps (rank {} from {}): every rank "
+                                  "needs the same checkpoint folder (experiment.output_dir on a shared filesystem)",
+                                  group_->rank(), start));
+    std::vector<torch::Tensor> tensors;
+    for (const auto& [name, t] : m_.trainable()) tensors.push_back(t);
+    group_->broadcast(tensors);
   }
   if (start == 0 && o_.eval_every > 0) log_eval(0, false);
 
-  ProgressLine progress("train", o_.steps, o_.log_every, start);
+  std::optional<ProgressLine> progress;
+  if (recorder_) progress.emplace("train", o_.steps, o_.log_every, start);
   adapter::RoutingTrace trace;
   auto interval_start = std::chrono::steady_clock::now();
   std::int64_t interval_tokens = 0;
   for (std::int64_t step = start; step < o_.steps; ++step) {
-    if (int sig = InterruptGuard::pending()) {
+    if (int sig = pending_signal()) {
       save_checkpoint(step);
       throw Interrupted{sig};
     }
@@ -150,7 +173,7 @@ EvalMetrics Trainer::run() {
     std::int64_t completed = step + 1;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interval_start).count();
     double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
-    progress.update(step, r.loss, tokens_per_s);
+    if (progress) progress->update(step, r.loss, tokens_per_s);
     if (completed % o_.log_every == 0 || completed == o_.steps) {
       log_step(completed, r, trace, tokens_per_s);
       interval_start = std::chrono::steady_clock::now();
@@ -172,7 +195,7 @@ EvalMetrics Trainer::run() {
 }
 
 StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, std::int64_t samples,
-                            Estimator estimator, adapter::RoutingTrace& trace) {
+                            Estimator estimator, adapter::RoutingTrace& trace, const RankShare* share) {
   auto batch = samples > 1 ? base_batch.repeat(samples) : base_batch;  // one forward, one backward, never a loop
   m.model->train();
   trace.clear();
@@ -187,7 +210,7 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
     if (!log_q.defined())
       throw PluginError("router plugin '" + m.mixture.options.router_name() +
                         "' needs the policy-gradient path but returned no log_prob in training");
-    auto pg = policy_gradient_loss(losses, log_q, samples, estimator);
+    auto pg = policy_gradient_loss(losses, log_q, samples, estimator, share ? &share->group : nullptr);
     loss = loss + pg.router_loss;
     r.router_loss = pg.router_loss.item<double>();
     r.advantage_variance = pg.advantage_variance;
@@ -197,22 +220,43 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
   r.loss = lora_loss.item<double>();
   r.aux_loss = aux.item<double>();
   r.tokens = batch.tokens;
+  if (share) {  // the global batch's losses, the same on every rank, so all ranks agree whether to go on
+    const double W = share->group.world_size();
+    auto total = share->group.sum({r.loss, r.router_loss, r.aux_loss, static_cast<double>(r.tokens)});
+    r.loss = total[0] / W;
+    r.router_loss = total[1] / W;
+    r.aux_loss = total[2] / W;
+    r.tokens = static_cast<std::int64_t>(total[3]);
+  }
   if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss)) return r;
+  if (share) share->averager.arm();
   loss.backward();
+  if (share) share->averager.finish();
   return r;
 }
 
 Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
+  // Every rank draws the whole global batch (the data cursors stay equal) and trains on its contiguous share.
+  auto refs = data_.next_batch(step, o_.batch_size);
+  const std::int64_t share = group_ ? o_.batch_size / group_->world_size() : o_.batch_size;
+  const std::int64_t first = group_ ? group_->rank() * share : 0;
   std::vector<TextPair> pairs;
-  for (const auto& ref : data_.next_batch(step, o_.batch_size)) {
-    const auto& e = tasks_.tasks()[ref.task].train[ref.index];
+  std::vector<std::int64_t> keys;
+  for (std::int64_t i = first; i < first + share; ++i) {
+    const auto& e = tasks_.tasks()[refs[i].task].train[refs[i].index];
     pairs.push_back({e.prompt, e.answer});
+    keys.push_back(static_cast<std::int64_t>(mix_seed(o_.seed ^ 0x0153ULL, static_cast<std::uint64_t>(step),
+                                                      static_cast<std::uint64_t>(i))));
   }
   auto batch = make_batch(*m_.tokenizer, pairs, /*add_eos=*/true, m_.model->options().max_seq_len());
+  batch.noise_keys = torch::tensor(keys, torch::kLong);  // routing noise keyed by the example's place in the step
   optimizer_->zero_grad();
   if (ivon_) ivon_->sample();  // θ = m + σε for this step's forward and backward
   StepResult r;
-  static_cast<StepLosses&>(r) = forward_backward(m_, batch, o_.samples, estimator_, trace);
+  std::optional<RankShare> rank_share;
+  if (group_) rank_share.emplace(RankShare{*group_, *averager_});
+  static_cast<StepLosses&>(r) =
+      forward_backward(m_, batch, o_.samples, estimator_, trace, rank_share ? &*rank_share : nullptr);
   if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss))
     throw NonFiniteLoss(fmt::format("loss is not finite at step {} (train/loss {}, router loss {}, aux loss {}); the "
                                     "trial stops (try a lower train.lr)",
@@ -224,6 +268,14 @@ Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace
   return r;
 }
 
+// A signal on any rank stops every rank at the same step (rank 0 writes the checkpoint).
+int Trainer::pending_signal() {
+  int sig = InterruptGuard::pending();
+  if (!group_) return sig;
+  auto any = group_->sum({static_cast<double>(sig)});
+  return any[0] > 0 ? (sig ? sig : SIGTERM) : 0;
+}
+
 void Trainer::set_learning_rates(std::int64_t step) {
   double mult = lr_multiplier(step, o_.steps, o_.warmup_steps, parse_decay(o_.schedule));
   auto& groups = optimizer_->param_groups();
@@ -233,41 +285,47 @@ void Trainer::set_learning_rates(std::int64_t step) {
 
 void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace,
                        double tokens_per_s) {
+  if (!recorder_) return;
+  auto& recorder = *recorder_;
   auto& groups = optimizer_->param_groups();
-  recorder_.log("train/loss", completed, r.loss);
-  recorder_.log("train/router_loss", completed, r.router_loss);
-  recorder_.log("train/aux_loss", completed, r.aux_loss);
-  recorder_.log("train/lr", completed, groups[0].options().get_lr());
-  if (groups.size() > 1) recorder_.log("train/router_lr", completed, groups[1].options().get_lr());
-  recorder_.log("train/grad_norm", completed, r.grad_norm);
-  recorder_.log("train/tokens_per_s", completed, tokens_per_s);
-  if (m_.mixture.needs_policy_gradient) recorder_.log("train/advantage_var", completed, r.advantage_variance);
-  for (const auto& [key, value] : adapter::routing_diagnostics(trace)) recorder_.log(key, completed, value);
+  recorder.log("train/loss", completed, r.loss);
+  recorder.log("train/router_loss", completed, r.router_loss);
+  recorder.log("train/aux_loss", completed, r.aux_loss);
+  recorder.log("train/lr", completed, groups[0].options().get_lr());
+  if (groups.size() > 1) recorder.log("train/router_lr", completed, groups[1].options().get_lr());
+  recorder.log("train/grad_norm", completed, r.grad_norm);
+  recorder.log("train/tokens_per_s", completed, tokens_per_s);
+  if (m_.mixture.needs_policy_gradient) recorder.log("train/advantage_var", completed, r.advantage_variance);
+  for (const auto& [key, value] : adapter::routing_diagnostics(trace)) recorder.log(key, completed, value);
 }
 
 void Trainer::log_eval(std::int64_t completed, bool final) {
-  auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval);
+  auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_);
+  if (!recorder_) return;
+  auto& recorder = *recorder_;
   std::vector<std::string> shown;
   for (const auto& [key, value] : metrics) {
-    recorder_.log("eval/" + key, completed, value);
+    recorder.log("eval/" + key, completed, value);
     bool task_metric = !text::starts_with(key, "routing/") && !text::ends_with(key, "/loss");
     if (task_metric) shown.push_back(fmt::format("{} {:.3f}", key, value));
     if (final && is_headline_metric(key)) {
-      recorder_.log("final/" + key, completed, value);
+      recorder.log("final/" + key, completed, value);
       final_.emplace_back(key, value);
     }
   }
-  recorder_.flush();
+  recorder.flush();
   log::info("eval at step {}: {}", completed, text::join(shown, ", "));
 }
 
 void Trainer::save_checkpoint(std::int64_t completed) {
+  if (!recorder_) return;  // rank 0 writes the checkpoints every rank resumes from
   TrainingState state{completed, data_.cursors()};
-  recorder_.flush();  // metrics up to the checkpoint are durable before it is
+  recorder_->flush();  // metrics up to the checkpoint are durable before it is
   checkpoints_.save(state, m_.trainable(), *optimizer_);
 }
 
 void Trainer::save_precisions() {
+  if (!recorder_) return;
   if (o_.precision_sg) {
     log::info("precision: squared gradients over the training examples");
     auto [precision, examples] = squared_gradient_precision(m_, tasks_, o_.precision_examples);

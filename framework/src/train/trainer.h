@@ -6,6 +6,12 @@
 // the end, checkpoints are written every checkpoint step and when a signal arrives. The optimizer is AdamW, or
 // IVON (train/ivon.h: the parameters are sampled before each forward); at the end a run may record diagonal
 // precisions of its trainable parameters (squared gradients, IVON's Hessian) for multitask previews.
+//
+// Data parallel (train/data_parallel.h): every rank draws the same global batch and trains on its contiguous share;
+// routing noise is keyed by the example's place in the global batch, advantages come from the whole batch
+// (policy_gradient.h), gradients are averaged across ranks during the backward, so every rank takes the same
+// optimizer step and the trial trains as one process would. Rank 0 alone records metrics and writes
+// checkpoints; evaluation is split across ranks and gathered.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +21,7 @@
 
 #include "config/resolved_config.h"
 #include "store/recorder.h"
+#include "train/data_parallel.h"
 #include "train/data_stream.h"
 #include "train/evaluator.h"
 #include "train/grad_clip.h"
@@ -52,8 +59,14 @@ struct StepLosses {
   double loss = 0, router_loss = 0, aux_loss = 0, advantage_variance = 0;
   std::int64_t tokens = 0;  // real tokens processed (replicas included)
 };
+// With `share`, the batch is this rank's share: the losses reported are the global batch's and the gradients
+// left are the average over ranks.
+struct RankShare {
+  DataParallel& group;
+  DataParallel::GradientAverager& averager;
+};
 StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
-                            adapter::RoutingTrace& trace);
+                            adapter::RoutingTrace& trace, const RankShare* share = nullptr);
 
 // A loss that is NaN or infinite: the trial stops and is marked failed with the step.
 struct NonFiniteLoss : std::runtime_error {
@@ -62,8 +75,9 @@ struct NonFiniteLoss : std::runtime_error {
 
 class Trainer {
  public:
-  Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder& recorder,
-          TrialCheckpoints& checkpoints);
+  // `group`: the trial's data-parallel ranks (null: one process); only rank 0 uses the recorder and saves.
+  Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tasks, store::MetricsRecorder* recorder,
+          TrialCheckpoints& checkpoints, DataParallel* group = nullptr);
   // Trains to the last step (resuming from the newest checkpoint), evaluates, records the precisions asked for,
   // and returns the final metrics.
   EvalMetrics run();
@@ -76,6 +90,7 @@ class Trainer {
   };
   StepResult train_step(std::int64_t step, adapter::RoutingTrace& trace);
   void set_learning_rates(std::int64_t step);
+  int pending_signal();
   void log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace, double tokens_per_s);
   void log_eval(std::int64_t completed, bool final);
   void save_checkpoint(std::int64_t completed);
@@ -84,7 +99,9 @@ class Trainer {
   TrainerOptions o_;
   AdaptedModel& m_;
   const TaskSet& tasks_;
-  store::MetricsRecorder& recorder_;
+  store::MetricsRecorder* recorder_;  // null on ranks other than 0
+  DataParallel* group_;
+  std::unique_ptr<DataParallel::GradientAverager> averager_;
   TrialCheckpoints& checkpoints_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   Ivon* ivon_ = nullptr;  // optimizer_ when it is IVON

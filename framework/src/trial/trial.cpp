@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "common/compute_threads.h"
 #include "common/sha256.h"
@@ -41,17 +42,23 @@ nlohmann::json checkpoint_identity(const config::ResolvedConfig& cfg, const trai
 
 }  // namespace
 
-TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStore& store, std::int64_t run_id) {
+TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStore& store, std::int64_t run_id,
+                           train::DataParallel* group) {
+  const bool records = !group || group->rank() == 0;  // the other ranks of a data-parallel trial write nothing
   auto device = set_runtime(cfg);
   train::TaskSet tasks(cfg);
-  store.record_tags(run_id, tasks.tags());
+  if (records) store.record_tags(run_id, tasks.tags());
   auto shape = base_model_source(cfg).shape(cfg);
   if (shape.chat) tasks.format_prompts([&](const std::string& p) { return shape.chat->prompt(p); });
   tasks.check_fits(*shape.tokenizer, shape.context_length);
   fitted_mixture_options(cfg);
   auto options = train::TrainerOptions::from(cfg);
 
+  // Rank 0 obtains the base first (pretraining and caching it if needed, recorded as its own run); the others then
+  // load the cached one.
+  if (!records) group->sum({0});
   auto model = build_trial_model(obtain_base_model({cfg, tasks, store}), cfg);
+  if (records && group) group->sum({0});
   auto active = model.active_lora_parameters(cfg.get_int("adapter.top_k"));
   auto tags = model.tags;
   tags["params.lora"] = std::to_string(model.lora_parameters);
@@ -59,19 +66,25 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   tags["params.lora_active_per_token"] = std::to_string(active);
   tags["runtime.threads"] = std::to_string(compute_threads());
   tags["runtime.device"] = device;
-  store.record_tags(run_id, tags);
+  tags["runtime.world_size"] = std::to_string(group ? group->world_size() : 1);
+  if (records) store.record_tags(run_id, tags);
 
   // A checkpoint refused as corrupt or incomplete is named in the run's tags as well as in the log.
   train::TrialCheckpoints checkpoints(trial_folder(cfg, store, run_id), checkpoint_identity(cfg, model), 2,
                                       [&](const train::RejectedCheckpoint& r) {
                                         auto name = std::filesystem::path(r.path).filename().string();
-                                        store.record_tags(run_id, {{"checkpoint.rejected." + name, r.problem}});
+                                        if (records)
+                                          store.record_tags(run_id, {{"checkpoint.rejected." + name, r.problem}});
                                       });
-  store::MetricsRecorder recorder(store, run_id);
-  recorder.log("final/params/lora_active_per_token", 0, static_cast<double>(active));
-  train::Trainer trainer(options, model, tasks, recorder, checkpoints);
+  std::optional<store::MetricsRecorder> recorder;
+  if (records) {
+    recorder.emplace(store, run_id);
+    recorder->log("final/params/lora_active_per_token", 0, static_cast<double>(active));
+  }
+  train::Trainer trainer(options, model, tasks, recorder ? &*recorder : nullptr, checkpoints, group);
   auto final = trainer.run();
-  recorder.flush();
+  if (!records) return {"rank " + std::to_string(group->rank()) + " done"};
+  recorder->flush();
   if (const auto& last = checkpoints.last_saved())
     store.add_artifact(run_id, "checkpoint", last->path, options.steps, last->sha256,
                        static_cast<std::int64_t>(std::filesystem::file_size(last->path)));

@@ -9,6 +9,7 @@
 
 #include "config/resolved_config.h"
 #include "store/results_store.h"
+#include "train/data_parallel.h"
 
 namespace remix::trial {
 
@@ -16,6 +17,8 @@ struct TrialOutcome {
   std::string summary;  // one line for the log
 };
 
-TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStore& store, std::int64_t run_id);
+// `group`: the trial's data-parallel ranks (null: one process). Only rank 0 writes to the store.
+TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStore& store, std::int64_t run_id,
+                           train::DataParallel* group = nullptr);
 
 }  // namespace remix::trial

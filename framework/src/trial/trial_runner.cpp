@@ -20,6 +20,7 @@
 #include "store/provenance.h"
 #include "store/results_store.h"
 #include "train/trainer.h"
+#include "trial/rank_launch.h"
 #include "trial/trial.h"
 
 namespace remix::trial {
@@ -58,32 +59,87 @@ std::unique_ptr<store::ResultsStore> open_claimed_store(const std::string& locat
   }
 }
 
+config::ResolvedConfig trial_config(const store::RunRecord& run, const TrialRequest& request) {
+  return config::resolve_json(nlohmann::json::parse(run.config),
+                              fmt::format("{} run {}", request.db_path, request.run_id),
+                              plugin::schema_lookup(request.plugin_paths));
+}
+
+train::RendezvousOptions rendezvous(const RankPlacement& p, const config::ResolvedConfig& cfg) {
+  train::RendezvousOptions o;
+  o.rank = p.rank;
+  o.world_size = p.world_size;
+  o.master_addr = p.master_addr;
+  o.master_port = p.master_port;
+  o.timeout_s = cfg.get_float("runtime.dist_timeout");
+  o.trial_key = cfg.trial_key();
+  return o;
+}
+
+// Ranks 1..N-1: the run's config from the store, the rendezvous, their share of the training; nothing written.
+int run_other_rank(const TrialRequest& request, const RankPlacement& placement) {
+  auto db = open_claimed_store(request.db_path);
+  auto run = db->run(request.run_id);
+  if (!run) throw UserError(fmt::format("{}: no run with id {}", request.db_path, request.run_id));
+  log::set_prefix(fmt::format("[rank {}] ", placement.rank));
+  try {
+    auto cfg = trial_config(*run, request);
+    auto group = train::DataParallel::join(rendezvous(placement, cfg));
+    execute_trial(cfg, *db, request.run_id, group.get());
+    return 0;
+  } catch (const Interrupted& i) {
+    return 128 + i.signal;
+  } catch (const train::RankLost& e) {
+    log::warn("{}", e.what());
+    return 1;
+  } catch (const UserError& e) {
+    log::warn("{}", e.what());
+    return 2;
+  }
+}
+
 }  // namespace
 
 int run_trial(const TrialRequest& request) {
-  // If the worker that started us dies, end like an interrupted trial (checkpoint, `interrupted`).
+  // If the worker (or rank 0) that started us dies, end like an interrupted trial (checkpoint, `interrupted`).
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   InterruptGuard interrupt;
+  auto placement = rank_placement(request.nproc);
+  if (placement.rank != 0) return run_other_rank(request, placement);
   auto db = open_claimed_store(request.db_path);
   auto run = db->run(request.run_id);
   if (!run) throw UserError(fmt::format("{}: no run with id {}", request.db_path, request.run_id));
   db->attach(request.run_id);
   log::info("trial {}: starting (attempt {}, pid {})", run->name, run->attempt, getpid());
   store::Heartbeat heartbeat(request.db_path, request.run_id, 5.0);
+  std::unique_ptr<LocalRanks> local_ranks;
   try {
-    auto cfg = config::resolve_json(nlohmann::json::parse(run->config),
-                                    fmt::format("{} run {}", request.db_path, request.run_id),
-                                    plugin::schema_lookup(request.plugin_paths));
+    auto cfg = trial_config(*run, request);
     auto tags = store::provenance_tags();
     tags.merge(plugin_tags(cfg));
     db->record_tags(request.run_id, tags);
-    TrialOutcome outcome = execute_trial(cfg, *db, request.run_id);
+    std::unique_ptr<train::DataParallel> group;
+    if (placement.world_size > 1) {
+      if (placement.starts_local_ranks) local_ranks = std::make_unique<LocalRanks>(placement, request.rank_args);
+      log::info("trial {}: rank 0 of {}, rendezvous at {}:{}", run->name, placement.world_size, placement.master_addr,
+                placement.master_port);
+      group = train::DataParallel::join(rendezvous(placement, cfg));
+    }
+    TrialOutcome outcome = execute_trial(cfg, *db, request.run_id, group.get());
+    if (local_ranks && !local_ranks->wait_all())
+      throw train::RankLost("a data-parallel rank did not end cleanly after training: " + local_ranks->exits());
     db->complete(request.run_id);
     log::info("trial {} completed: {}", run->name, outcome.summary);
     return 0;
   } catch (const Interrupted& i) {
     db->interrupt(request.run_id, fmt::format("interrupted by signal {} ({})", i.signal, strsignal(i.signal)));
     return 128 + i.signal;
+  } catch (const train::RankLost& e) {  // nothing wrong with the trial: the next run resumes it
+    std::string exits = local_ranks ? local_ranks->exits() : "";
+    std::string message = exits.empty() ? e.what() : fmt::format("{} [{}]", e.what(), exits);
+    db->interrupt(request.run_id, message);
+    log::warn("{}", message);
+    return 1;
   } catch (const UserError& e) {
     db->fail(request.run_id, e.what());
     log::warn("{}", e.what());

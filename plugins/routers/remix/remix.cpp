@@ -5,6 +5,9 @@
 // gets the same constant weight ω, so the applied weights cannot collapse (their ESS is exactly k). Eval routes
 // to the top-k of q (ties to the lower index), or samples with `inference: sample`.
 //
+// Training's Gumbel noise comes from the host's per-row keys (RouteInput::noise_keys), so a row samples the same
+// whichever data-parallel rank computes it.
+//
 // `granularity: sequence` makes one selection per sequence from the mean site input over its prompt tokens
 // only (answer tokens never influence it); at generation it is made once from the prompt and kept, through
 // RouteInput::state, for the decoding steps.
@@ -69,7 +72,9 @@ class ReMixRouter : public remix::Router {
                                    remix::routing::masked_mean(x, in.prompt_mask.logical_and(in.mask)), weight_)
                                    .unsqueeze(1)
                              : torch::nn::functional::linear(x, weight_);
-      experts = sample ? remix::routing::gumbel_topk(logits, k_) : remix::routing::topk_lower_index(logits, k_);
+      // Training noise is keyed by row (the same samples on any number of ranks); `inference: sample` at eval is not.
+      auto keys = in.training ? in.noise_keys : torch::Tensor();
+      experts = sample ? remix::routing::gumbel_topk(logits, k_, keys) : remix::routing::topk_lower_index(logits, k_);
       if (sample) {
         auto log_q = remix::routing::log_prob_without_replacement(logits, experts);  // [B,T']
         auto counted = per_sequence_ ? in.mask.any(1, /*keepdim=*/true) : in.mask;   // a decision per counted cell

@@ -45,6 +45,13 @@ TEST(Slurm, PrintsAnArrayScriptWhoseWorkerCommandRunsTheSweep) {
   EXPECT_TRUE(std::filesystem::is_directory(dir.file("slurm")));
 }
 
+TEST(Slurm, NprocRunsEachTrialOnThatManyRanksOfTheTasksNode) {
+  test::TempDir dir;
+  auto r = remix({"slurm", config(dir), "--cpus", "4", "--nproc", "2", "--jobs", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" --jobs 2 --nproc 2\n"), std::string::npos) << r.out;
+}
+
 TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
   test::TempDir dir;
   std::string cfg = config(dir);
@@ -52,6 +59,7 @@ TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
                                        {"--time", "soon"},
                                        {"--gpus", "-1"},
                                        {"--partition", "a b"},
+                                       {"--cpus", "2", "--nproc", "4"},  // 4 ranks on 2 cores
                                        {"tasks.add.nope=1"}}) {
     std::vector<std::string> args = {"slurm", cfg};
     args.insert(args.end(), bad.begin(), bad.end());

@@ -37,13 +37,16 @@ RouteInput tokens_with_logits(const std::vector<float>& z, std::int64_t count, b
   return in;
 }
 
-TEST(ReMixRouter, OrderedSelectionsAreDrawnWithProbabilityExpLogQ) {
+// With noise keys (the trainer's per-row keys, routing::keyed_uniform) or without (torch's default generator).
+void check_ordered_selection_frequencies(bool keyed) {
   auto router = make_remix({});
   identity_router(*router);
   const std::vector<float> z = {1.0f, 0.2f, -0.5f, 0.7f};
   const std::int64_t draws = 40000;
   torch::manual_seed(2024);
-  auto out = router->route(tokens_with_logits(z, draws, true));  // one token per row: log_prob is its log Q
+  auto in = tokens_with_logits(z, draws, true);
+  if (keyed) in.noise_keys = torch::arange(draws, torch::kLong) * 7919 + 1234567;  // nearby keys, as rows get
+  auto out = router->route(in);  // one token per row: log_prob is its log Q
   auto experts = out.experts.view({draws, kK});
   std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> counts;
   std::map<std::pair<std::int64_t, std::int64_t>, double> reported;
@@ -81,6 +84,36 @@ TEST(ReMixRouter, OrderedSelectionsAreDrawnWithProbabilityExpLogQ) {
   // 12 ordered cells: 11 degrees of freedom; the 0.999 quantile of chi-square(11) is 31.26.
   EXPECT_LT(chi2, 31.26) << "empirical frequencies do not follow exp(log Q)";
   EXPECT_GT(chi2_with_replacement, 31.26) << "the test cannot tell a wrong sampler apart";
+}
+
+TEST(ReMixRouter, OrderedSelectionsAreDrawnWithProbabilityExpLogQ) { check_ordered_selection_frequencies(false); }
+TEST(ReMixRouter, OrderedSelectionsFromKeyedNoiseAreDrawnWithProbabilityExpLogQ) {
+  check_ordered_selection_frequencies(true);
+}
+
+// A row's keyed noise is a function of its key and position alone: the same in another batch, padded longer, in
+// another row; distinct keys give different draws; and the draws are uniform (mean, variance, both halves of the
+// 53 bits used).
+TEST(ReMixRouter, KeyedNoiseDependsOnTheRowKeyAloneAndIsUniform) {
+  auto keys = torch::tensor(std::vector<std::int64_t>{11, -5, std::int64_t{1} << 40});
+  auto u = routing::keyed_uniform(keys, {3, 5, 4});
+  auto longer = routing::keyed_uniform(torch::tensor(std::vector<std::int64_t>{std::int64_t{1} << 40, 99, 11}), {3, 9, 4});
+  EXPECT_TRUE(torch::equal(longer[2].narrow(0, 0, 5), u[0]));  // other row, other batch, padded to 9 positions
+  EXPECT_TRUE(torch::equal(longer[0].narrow(0, 0, 5), u[2]));
+  EXPECT_FALSE(torch::equal(u[0], u[1]));
+  auto many = routing::keyed_uniform(torch::arange(1000, torch::kLong), {1000, 200});
+  EXPECT_GE(many.min().item<double>(), 0.0);
+  EXPECT_LT(many.max().item<double>(), 1.0);
+  EXPECT_NEAR(many.mean().item<double>(), 0.5, 0.002);
+  EXPECT_NEAR(many.var().item<double>(), 1.0 / 12, 0.001);
+  // The low bits vary too (a sampler of 26 bits would leave u·2^53 a multiple of 2^27).
+  auto low = torch::fmod(many * 9007199254740992.0, 134217728.0);
+  EXPECT_GT(low.std().item<double>(), 1e6);
+  // Neighbouring positions and neighbouring keys are uncorrelated.
+  auto a = many.narrow(1, 0, 199).reshape(-1), b = many.narrow(1, 1, 199).reshape(-1);
+  EXPECT_LT(std::abs(torch::corrcoef(torch::stack({a, b}))[0][1].item<double>()), 0.01);
+  auto c = many.narrow(0, 0, 999).reshape(-1), d = many.narrow(0, 1, 999).reshape(-1);
+  EXPECT_LT(std::abs(torch::corrcoef(torch::stack({c, d}))[0][1].item<double>()), 0.01);
 }
 
 TEST(ReMixRouter, EvalTakesTheTopKWithTiesToTheLowerIndex) {

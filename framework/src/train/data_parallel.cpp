@@ -1,0 +1,347 @@
+// c10d rendezvous, collectives and the bucketed gradient averager (see data_parallel.h). The few API differences
+// between LibTorch 1.13 and 2.x that touch c10d are guarded here and nowhere else.
+#include "train/data_parallel.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "remix/errors.h"
+
+// Gloo's headers come with the pip LibTorch and, for Debian's, with libgloo-dev; ProcessGroupGloo.hpp declares
+// its class only under USE_C10D_GLOO.
+#if __has_include(<gloo/algorithm.h>) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
+#define REMIX_WITH_GLOO 1
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO
+#endif
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+namespace remix::train {
+
+#ifndef REMIX_WITH_GLOO
+
+bool data_parallel_available() { return false; }
+struct DataParallel::Impl {};
+std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
+  throw EnvironmentError(fmt::format("WORLD_SIZE={} asks for data parallelism, but this build of remix has no c10d "
+                                     "backend (Gloo's headers were not found when it was configured: on Debian "
+                                     "install libgloo-dev and run ./setup.sh again)",
+                                     o.world_size));
+}
+DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DataParallel::~DataParallel() = default;
+int DataParallel::rank() const { return 0; }
+int DataParallel::world_size() const { return 1; }
+void DataParallel::broadcast(std::vector<torch::Tensor>) {}
+std::vector<double> DataParallel::sum(const std::vector<double>& v) { return v; }
+torch::Tensor DataParallel::all_gather(const torch::Tensor& t) { return t.unsqueeze(0); }
+std::vector<double> DataParallel::gather_values(const std::vector<double>& v) { return v; }
+struct DataParallel::GradientAverager::State {};
+DataParallel::GradientAverager::GradientAverager(DataParallel&, std::vector<torch::Tensor>, std::int64_t) {}
+DataParallel::GradientAverager::~GradientAverager() = default;
+void DataParallel::GradientAverager::arm() {}
+void DataParallel::GradientAverager::finish() {}
+std::size_t DataParallel::GradientAverager::buckets() const { return 0; }
+
+#else
+
+bool data_parallel_available() { return true; }
+
+namespace {
+
+std::string beat_key(int rank) { return "remix/beat/" + std::to_string(rank); }
+
+c10::intrusive_ptr<c10d::TCPStore> connect_store(const RendezvousOptions& o, bool server, double timeout_s) {
+  c10d::TCPStoreOptions so;
+  so.port = static_cast<std::uint16_t>(o.master_port);
+  so.isServer = server;
+  so.numWorkers = server ? c10::optional<std::size_t>(static_cast<std::size_t>(o.world_size)) : c10::nullopt;
+  so.waitWorkers = false;
+  so.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+  return c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+}
+
+}  // namespace
+
+struct DataParallel::Impl {
+  RendezvousOptions o;
+  c10::intrusive_ptr<c10d::TCPStore> store;       // collectives' rendezvous; rank 0 hosts it
+  c10::intrusive_ptr<c10d::TCPStore> beat_store;  // the heartbeat thread's own connection
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  std::thread beat;
+  std::mutex beat_mutex;
+  std::condition_variable beat_wake;
+  bool stopping = false;
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(beat_mutex);
+      stopping = true;
+    }
+    beat_wake.notify_all();
+    if (beat.joinable()) beat.join();
+  }
+
+  void start_heartbeat() {
+    beat = std::thread([this] {
+      std::unique_lock<std::mutex> lock(beat_mutex);
+      while (!stopping) {
+        try {
+          beat_store->add(beat_key(o.rank), 1);
+        } catch (const std::exception&) {
+          return;  // the store's host is gone; the next collective says so
+        }
+        beat_wake.wait_for(lock, std::chrono::seconds(1), [this] { return stopping; });
+      }
+    });
+  }
+
+  // Which rank is gone: the one whose heartbeat stopped moving, or rank 0 when its store cannot be reached.
+  std::string describe_failure(const std::string& cause) {
+    std::vector<std::int64_t> before(o.world_size), after(o.world_size);
+    try {
+      store->setTimeout(std::chrono::seconds(5));
+      for (int r = 0; r < o.world_size; ++r) before[r] = store->add(beat_key(r), 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+      for (int r = 0; r < o.world_size; ++r) after[r] = store->add(beat_key(r), 0);
+    } catch (const std::exception&) {
+      return fmt::format("rank 0 of {} (the rendezvous host at {}:{}) is gone; rank {} stops ({})", o.world_size,
+                         o.master_addr, o.master_port, o.rank, cause);
+    }
+    std::vector<std::string> dead;
+    for (int r = 0; r < o.world_size; ++r)
+      if (r != o.rank && before[r] == after[r]) dead.push_back(std::to_string(r));
+    if (!dead.empty())
+      return fmt::format("rank {} of {} stopped (no heartbeat for 2.5 s); rank {} stops ({})",
+                         fmt::join(dead, ", "), o.world_size, o.rank, cause);
+    return fmt::format("a collective among the {} ranks failed or ran past runtime.dist_timeout ({} s) while every "
+                       "rank still beats; rank {} stops ({})",
+                       o.world_size, o.timeout_s, o.rank, cause);
+  }
+
+  void wait(const c10::intrusive_ptr<c10d::Work>& work) {
+    try {
+      work->wait();
+    } catch (const std::exception& e) {
+      throw RankLost(describe_failure(e.what()));
+    }
+  }
+};
+
+std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
+  auto impl = std::make_unique<Impl>();
+  impl->o = o;
+  const std::string where = fmt::format("{}:{}", o.master_addr, o.master_port);
+  try {
+    impl->store = connect_store(o, o.rank == 0, o.timeout_s);
+    impl->beat_store = connect_store(o, false, o.timeout_s);
+  } catch (const std::exception& e) {
+    throw UserError(fmt::format("rank {} of {}: could not {} the rendezvous at {} within {} s (MASTER_ADDR, "
+                                "MASTER_PORT; runtime.dist_timeout): {}",
+                                o.rank, o.world_size, o.rank == 0 ? "listen for" : "reach", where, o.timeout_s,
+                                e.what()));
+  }
+  // Every rank must train the same trial: a config that differs between ranks is refused before any step.
+  try {
+    impl->store->set("remix/trial_key/" + std::to_string(o.rank),
+                     std::vector<std::uint8_t>(o.trial_key.begin(), o.trial_key.end()));
+    for (int r = 0; r < o.world_size; ++r) {
+      auto bytes = impl->store->get("remix/trial_key/" + std::to_string(r));
+      std::string key(bytes.begin(), bytes.end());
+      if (key != o.trial_key)
+        throw ConfigError(fmt::format("rank {} runs trial {} but rank {} runs trial {}: every rank of a data-parallel "
+                                      "trial needs the same resolved config",
+                                      r, key.substr(0, 12), o.rank, o.trial_key.substr(0, 12)));
+    }
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw UserError(fmt::format("rank {} of {}: the other ranks did not all arrive at the rendezvous at {} within {} s "
+                                "(runtime.dist_timeout; WORLD_SIZE): {}",
+                                o.rank, o.world_size, where, o.timeout_s, e.what()));
+  }
+  auto options = c10d::ProcessGroupGloo::Options::create(
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000)));
+  bool loopback = o.master_addr == "127.0.0.1" || o.master_addr == "localhost";
+  options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                      : c10d::ProcessGroupGloo::createDefaultDevice());
+  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("remix/gloo", impl->store);
+  impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, o.rank, o.world_size, options);
+  impl->start_heartbeat();
+  return std::unique_ptr<DataParallel>(new DataParallel(std::move(impl)));
+}
+
+DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DataParallel::~DataParallel() = default;
+int DataParallel::rank() const { return impl_->o.rank; }
+int DataParallel::world_size() const { return impl_->o.world_size; }
+
+void DataParallel::broadcast(std::vector<torch::Tensor> tensors) {
+  torch::NoGradGuard no_grad;
+  for (auto& t : tensors) {
+    std::vector<at::Tensor> one{t.is_contiguous() ? t : t.contiguous()};
+    impl_->wait(impl_->group->broadcast(one));
+    if (!one[0].is_same(t)) t.copy_(one[0]);
+  }
+}
+
+std::vector<double> DataParallel::sum(const std::vector<double>& values) {
+  std::vector<at::Tensor> t{torch::tensor(values, torch::kDouble)};
+  impl_->wait(impl_->group->allreduce(t));
+  return {t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel()};
+}
+
+torch::Tensor DataParallel::all_gather(const torch::Tensor& local) {
+  std::vector<at::Tensor> in{local.detach().contiguous()};
+  std::vector<std::vector<at::Tensor>> out(1);
+  for (int r = 0; r < world_size(); ++r) out[0].push_back(torch::empty_like(in[0]));
+  impl_->wait(impl_->group->allgather(out, in));
+  return torch::stack(out[0]);
+}
+
+std::vector<double> DataParallel::gather_values(const std::vector<double>& values) {
+  auto lengths = all_gather(torch::tensor({static_cast<std::int64_t>(values.size())}, torch::kLong));
+  auto longest = lengths.max().item<std::int64_t>();
+  auto padded = torch::zeros({longest}, torch::kDouble);
+  if (!values.empty())
+    padded.narrow(0, 0, static_cast<std::int64_t>(values.size())).copy_(torch::tensor(values, torch::kDouble));
+  auto all = all_gather(padded);
+  std::vector<double> out;
+  for (int r = 0; r < world_size(); ++r) {
+    auto row = all[r].narrow(0, 0, lengths[r][0].item<std::int64_t>()).contiguous();
+    out.insert(out.end(), row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
+  }
+  return out;
+}
+
+// --- gradient averaging ---
+
+struct DataParallel::GradientAverager::State {
+  struct Bucket {
+    torch::Tensor flat;
+    std::vector<std::size_t> params;      // indices into State::params
+    std::vector<std::int64_t> offsets;    // of each param in flat
+    std::size_t arrived = 0;
+    c10::intrusive_ptr<c10d::Work> work;  // set once launched
+  };
+  DataParallel* group = nullptr;
+  std::vector<torch::Tensor> params;
+  std::vector<std::size_t> bucket_of, slot_of;
+  std::vector<std::uint8_t> seen;
+  std::vector<Bucket> buckets;
+  std::size_t next_launch = 0;
+  bool armed = false;
+  std::mutex mutex;
+
+  void launch_ready() {  // in bucket order on every rank, so the ranks' collectives pair up
+    while (next_launch < buckets.size() && buckets[next_launch].arrived == buckets[next_launch].params.size()) {
+      std::vector<at::Tensor> one{buckets[next_launch].flat};
+      buckets[next_launch].work = group->impl_->group->allreduce(one);
+      ++next_launch;
+    }
+  }
+
+  void on_grad(std::size_t i, const torch::Tensor& grad) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!armed || seen[i]) return;
+    auto& b = buckets[bucket_of[i]];
+    b.flat.narrow(0, b.offsets[slot_of[i]], grad.numel()).copy_(grad.detach().reshape(-1));
+    seen[i] = 1;
+    ++b.arrived;
+    launch_ready();
+  }
+};
+
+DataParallel::GradientAverager::GradientAverager(DataParallel& group, std::vector<torch::Tensor> parameters,
+                                                 std::int64_t bucket_elements)
+    : state_(std::make_shared<State>()) {
+  auto& s = *state_;
+  s.group = &group;
+  s.params = std::move(parameters);
+  s.bucket_of.resize(s.params.size());
+  s.slot_of.resize(s.params.size());
+  s.seen.assign(s.params.size(), 0);
+  // Backward produces the last layers' gradients first: buckets are filled from the last parameter backwards.
+  std::vector<std::vector<std::size_t>> groups(1);
+  std::int64_t filled = 0;
+  for (std::size_t j = s.params.size(); j-- > 0;) {
+    TORCH_CHECK(s.params[j].scalar_type() == s.params[0].scalar_type(), "GradientAverager: one dtype expected");
+    if (filled > 0 && filled + s.params[j].numel() > bucket_elements) {
+      groups.emplace_back();
+      filled = 0;
+    }
+    groups.back().push_back(j);
+    filled += s.params[j].numel();
+  }
+  for (const auto& members : groups) {
+    if (members.empty()) continue;
+    State::Bucket b;
+    std::int64_t size = 0;
+    for (auto j : members) {
+      s.bucket_of[j] = s.buckets.size();
+      s.slot_of[j] = b.params.size();
+      b.params.push_back(j);
+      b.offsets.push_back(size);
+      size += s.params[j].numel();
+    }
+    b.flat = torch::zeros({size}, s.params[members[0]].options().requires_grad(false));
+    s.buckets.push_back(std::move(b));
+  }
+  std::weak_ptr<State> weak = state_;
+  for (std::size_t j = 0; j < s.params.size(); ++j)
+    s.params[j].register_hook([weak, j](const torch::Tensor& grad) {
+      if (auto state = weak.lock()) state->on_grad(j, grad);
+    });
+}
+
+DataParallel::GradientAverager::~GradientAverager() = default;  // the hooks hold a weak pointer and go quiet
+
+std::size_t DataParallel::GradientAverager::buckets() const { return state_->buckets.size(); }
+
+void DataParallel::GradientAverager::arm() {
+  auto& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  for (auto& b : s.buckets) {
+    b.flat.zero_();
+    b.arrived = 0;
+    b.work.reset();
+  }
+  std::fill(s.seen.begin(), s.seen.end(), 0);
+  s.next_launch = 0;
+  s.armed = true;
+}
+
+void DataParallel::GradientAverager::finish() {
+  auto& s = *state_;
+  std::unique_lock<std::mutex> lock(s.mutex);
+  s.armed = false;
+  // A parameter no gradient reached this step (its bucket slice stays zero) must not keep its bucket back.
+  for (auto& b : s.buckets) b.arrived = b.params.size();
+  s.launch_ready();
+  torch::NoGradGuard no_grad;
+  const double world = s.group->world_size();
+  for (auto& b : s.buckets) {
+    s.group->impl_->wait(b.work);
+    b.flat.div_(world);
+    for (std::size_t slot = 0; slot < b.params.size(); ++slot) {
+      auto& p = s.params[b.params[slot]];
+      auto averaged = b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes());
+      if (p.grad().defined())
+        p.mutable_grad().copy_(averaged);
+      else
+        p.mutable_grad() = averaged.clone();
+    }
+  }
+}
+
+#endif
+
+}  // namespace remix::train
