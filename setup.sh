@@ -2,8 +2,19 @@
 # Sets remix up on Debian 12: installs the Debian packages it needs (through sudo when not root; apt is not
 # touched when they are all present), then configures a Release build in build/ and builds it with all cores.
 # Running it again only rebuilds what changed.
+#
+#   ./setup.sh                   Debian's LibTorch 1.13 (CPU) into build/: what the README's two commands use
+#   ./setup.sh --torch pip       PyPI's torch 2.x (CUDA-enabled; the venv tests/reference/setup_env.sh installs) into
+#                                build-torch2/, compiled against the CUDA toolkit in /usr/local/cuda when there is one
+#   ./setup.sh --torch DIR       any other LibTorch (e.g. the official zip unpacked in DIR) into build-torch2/
 set -euo pipefail
 cd "$(dirname "$0")"
+
+torch_source=debian
+if [ "${1:-}" = "--torch" ]; then
+  torch_source="${2:?--torch needs pip or a LibTorch folder}"
+  shift 2
+fi
 
 packages=(
   build-essential cmake git pkg-config
@@ -38,7 +49,28 @@ case "$blas" in
           "(fix: update-alternatives --config libblas.so.3-x86_64-linux-gnu)" >&2 ;;
 esac
 
-if [ ! -f build/CMakeCache.txt ]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+if [ "$torch_source" = debian ]; then
+  if [ ! -f build/CMakeCache.txt ]; then
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+  fi
+  cmake --build build -j"$(nproc)"
+  exit 0
 fi
-cmake --build build -j"$(nproc)"
+
+# Another LibTorch: its folder first on CMake's prefix path, so that its libraries (not Debian's) are found.
+if [ "$torch_source" = pip ]; then
+  python=$(tests/reference/setup_env.sh)
+  torch_dir=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+else
+  torch_dir=$(cd "$torch_source" && pwd)
+fi
+[ -f "$torch_dir/share/cmake/Torch/TorchConfig.cmake" ] || {
+  echo "setup: $torch_dir is not a LibTorch (no share/cmake/Torch/TorchConfig.cmake)" >&2; exit 2; }
+cuda=()
+if [ -x /usr/local/cuda/bin/nvcc ]; then
+  cuda=(-DCUDAToolkit_ROOT=/usr/local/cuda -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+fi
+if [ ! -f build-torch2/CMakeCache.txt ]; then
+  cmake -S . -B build-torch2 -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_dir" "${cuda[@]}"
+fi
+cmake --build build-torch2 -j"$(nproc)"

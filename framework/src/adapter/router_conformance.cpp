@@ -3,6 +3,7 @@
 #include "adapter/router_conformance.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <functional>
 

@@ -4,6 +4,7 @@
 #include "common/seed_mix.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "adapter/routing_trace.h"
 #include "remix/errors.h"

@@ -1,6 +1,7 @@
 // `remix config FILE [overrides]`: the resolved config (every key, defaults filled) as YAML or JSON, with its
 // trial key and any sweep axes; `remix config --schema` prints the table of core keys.
 #include <fmt/core.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 #include <fmt/format.h>
 
 #include <memory>

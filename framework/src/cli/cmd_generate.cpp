@@ -7,6 +7,7 @@
 // turn. With --ids the prompt's and the continuation's token ids are printed too. How a researcher tries a model,
 // and how anyone compares remix's output with another implementation's.
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "cli/commands.h"
 #include "model/chat_template.h"

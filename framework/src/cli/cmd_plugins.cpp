@@ -1,6 +1,7 @@
 // `remix plugins`: what the plugin search path holds (name, kind, version, path, or why a library is
 // unusable); `remix plugins --describe NAME` prints one plugin's parameter table.
 #include <fmt/core.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <memory>
 

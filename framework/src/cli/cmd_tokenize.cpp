@@ -3,6 +3,7 @@
 // tokenizer.json. BOS (where the model adds one) and EOS only with --with-special. How a researcher checks that
 // remix tokenizes their model's text as the model expects, against any other implementation.
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "cli/commands.h"
 #include "model/model_path.h"

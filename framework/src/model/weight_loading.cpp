@@ -2,6 +2,7 @@
 #include "model/weight_loading.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "remix/errors.h"
 

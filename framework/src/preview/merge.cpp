@@ -2,6 +2,7 @@
 #include "preview/merge.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "common/text.h"
 #include "remix/errors.h"

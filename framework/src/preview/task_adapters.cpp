@@ -2,6 +2,7 @@
 #include "preview/task_adapters.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include "common/text.h"
 #include "config/task_weights.h"

@@ -3,6 +3,7 @@
 #include "train/data_parallel.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <atomic>
 #include <chrono>
@@ -12,9 +13,10 @@
 
 #include "remix/errors.h"
 
-// Gloo's headers come with the pip LibTorch and, for Debian's, with libgloo-dev; ProcessGroupGloo.hpp declares
-// its class only under USE_C10D_GLOO.
-#if __has_include(<gloo/algorithm.h>) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
+// Gloo's headers come with libgloo-dev for Debian's LibTorch (CMake defines REMIX_NO_GLOO for a LibTorch without
+// its own); ProcessGroupGloo.hpp declares its class only under USE_C10D_GLOO.
+#if !defined(REMIX_NO_GLOO) && __has_include(<gloo/algorithm.h>) && \
+    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
 #define REMIX_WITH_GLOO 1
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO

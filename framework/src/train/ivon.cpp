@@ -2,6 +2,7 @@
 #include "train/ivon.h"
 
 #include <torch/optim/serialize.h>
+#include <torch/version.h>
 
 #include <cmath>
 
@@ -42,8 +43,20 @@ void IvonParamState::serialize(torch::serialize::InputArchive& archive) {
 Ivon::Ivon(std::vector<torch::optim::OptimizerParamGroup> groups, IvonOptions defaults)
     : Optimizer(std::move(groups), std::make_unique<IvonOptions>(defaults)) {}
 
+namespace {
+
+// The optimizer's state is keyed by the parameter's TensorImpl: its address as a string in LibTorch 1.x, the address
+// itself in 2.x (the one Optimizer API difference remix meets).
+#if TORCH_VERSION_MAJOR >= 2
+void* state_key(const torch::Tensor& p) { return p.unsafeGetTensorImpl(); }
+#else
+std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+#endif
+
+}  // namespace
+
 IvonParamState& Ivon::state_of(const torch::Tensor& p, const IvonOptions& o) {
-  auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+  auto key = state_key(p);
   auto it = state_.find(key);
   if (it == state_.end()) {
     auto s = std::make_unique<IvonParamState>();
@@ -106,7 +119,7 @@ torch::Tensor Ivon::precision(const torch::Tensor& parameter) const {
     const auto& o = static_cast<const IvonOptions&>(group.options());
     for (const auto& p : group.params()) {
       if (!p.is_same(parameter)) continue;
-      auto it = state_.find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      auto it = state_.find(state_key(p));
       if (it == state_.end()) return torch::full_like(p, o.ess() * (o.hess_init() + o.weight_decay()));
       return (static_cast<const IvonParamState&>(*it->second).hessian() + o.weight_decay()) * o.ess();
     }

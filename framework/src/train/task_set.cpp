@@ -2,6 +2,7 @@
 #include "train/task_set.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <sstream>
 

@@ -2,6 +2,7 @@
 #include "trial/finetuned_trial.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <algorithm>
 #include <filesystem>

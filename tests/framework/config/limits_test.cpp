@@ -1,8 +1,9 @@
 // Configs that would exhaust the machine are refused, not obeyed: a YAML alias bomb of a few hundred bytes, a
 // generated file of many keys, a file over the size limit, an include graph that fans out without a cycle,
 // nesting past the depth limit in a file and in an override's key path, and a grid of more trials than a
-// sweep may have. Each runs `remix config` in a child process under a memory limit (ulimit -v) and a time
-// limit, and must exit 2 quickly, naming the file (and line) and the limit.
+// sweep may have. Each runs `remix config` in a child process under a memory limit (ulimit -d: heap and private
+// mappings, not the address space a CUDA-enabled LibTorch maps for its libraries) and a time limit, and must exit 2
+// quickly, naming the file (and line) and the limit.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,9 +16,9 @@ namespace {
 
 const std::string kBase = "router: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n";
 
-// `remix config FILE ARGS...` with 2 GB of address space and 30 seconds at most.
+// `remix config FILE ARGS...` with 2 GB of data (heap and private mappings) and 30 seconds at most.
 test::CommandResult config_under_limits(const std::string& file, const std::vector<std::string>& args = {}) {
-  std::string command = "ulimit -v 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" config \"$2\"";
+  std::string command = "ulimit -d 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" config \"$2\"";
   std::vector<std::string> argv = {"/bin/sh", "-c", command, test::remix_bin(), test::test_plugin_dir(), file};
   for (std::size_t i = 0; i < args.size(); ++i) {
     argv[2] += " \"$" + std::to_string(i + 3) + "\"";
@@ -97,7 +98,7 @@ TEST(ConfigLimits, ASweepOfTooManyTrialsIsRefusedBeforeItIsExpanded) {
   std::string grid = kBase + "sweep:\n  parameters:\n";
   for (int axis = 0; axis < 12; ++axis) grid += "    train.a" + std::to_string(axis) + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
   auto file = dir.write("grid.yaml", grid);
-  auto r = test::run_command({"/bin/sh", "-c", "ulimit -v 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" run \"$2\" --dry-run",
+  auto r = test::run_command({"/bin/sh", "-c", "ulimit -d 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" run \"$2\" --dry-run",
                               test::remix_bin(), test::test_plugin_dir(), file});
   expect_refused(r, file + ": the sweep expands to more than 100000 trials", "split it into several sweeps");
 }
