@@ -2,8 +2,9 @@
 // the remix binary. The same trial (the quickstart's model size and batch, its own small base pretrained here first,
 // ReMix M = 4 and the softmax router) runs with `--nproc 1` and `--nproc 2`; printed per router: training tokens/s
 // (the trainer's own figure, the mean over log steps, evaluation excluded), the whole trial's wall time, and the
-// 2-rank / 1-rank ratios (the base is pretrained before anything is timed). On a machine with C cores each rank computes on C/2 of them, so the ratio says what
-// splitting the batch across processes costs or gains against one process using every core for its products.
+// 2-rank / 1-rank ratios (the base is pretrained before anything is timed). On a machine with C cores each rank
+// computes on C/2 of them, so the ratio says what splitting the batch across processes costs or gains against one
+// process using every core for its products.
 //   build/tests/bench/bench_data_parallel [train steps, default 60]
 #include <cstdio>
 #include <string>

@@ -25,7 +25,8 @@ const std::vector<ParamSpec> kCore = {
 
     // --- runtime: how, not what ---
     param("runtime.threads", T::Int, "0", "intra-op threads for LibTorch (0 = all cores)").at_least(0).not_in_key(),
-    param("runtime.device", T::Choice, "cpu", "where to train").one_of("cpu|cuda|auto").not_in_key(),
+    param("runtime.device", T::String, "cpu", "where to train: cpu, auto, cuda or cuda:N (checked by trial/runtime.h)")
+        .not_in_key(),
     param("runtime.dist_timeout", T::Float, "300",
           "seconds data-parallel ranks wait for each other (rendezvous, each collective) before the trial stops")
         .range(1, 86400)

@@ -155,14 +155,20 @@ std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
   try {
     impl->store->set("remix/trial_key/" + std::to_string(o.rank),
                      std::vector<std::uint8_t>(o.trial_key.begin(), o.trial_key.end()));
+    std::vector<std::string> keys;
     for (int r = 0; r < o.world_size; ++r) {
       auto bytes = impl->store->get("remix/trial_key/" + std::to_string(r));
-      std::string key(bytes.begin(), bytes.end());
-      if (key != o.trial_key)
+      keys.emplace_back(bytes.begin(), bytes.end());
+    }
+    // Nobody leaves (rank 0 would take the store with it) before every rank has read every key.
+    if (impl->store->add("remix/trial_keys_read", 1) == o.world_size)
+      impl->store->set("remix/trial_keys_all_read", std::vector<std::uint8_t>{1});
+    impl->store->wait({"remix/trial_keys_all_read"});
+    for (int r = 0; r < o.world_size; ++r)
+      if (keys[r] != o.trial_key)
         throw ConfigError(fmt::format("rank {} runs trial {} but rank {} runs trial {}: every rank of a data-parallel "
                                       "trial needs the same resolved config",
-                                      r, key.substr(0, 12), o.rank, o.trial_key.substr(0, 12)));
-    }
+                                      r, keys[r].substr(0, 12), o.rank, o.trial_key.substr(0, 12)));
   } catch (const UserError&) {
     throw;
   } catch (const std::exception& e) {

@@ -1,9 +1,11 @@
 // The trial's device and threads (see runtime.h).
 #include "trial/runtime.h"
 
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <torch/torch.h>
 
 #include <cstdlib>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -15,13 +17,32 @@ namespace remix::trial {
 std::string resolve_device(const config::ResolvedConfig& cfg) {
   auto device = cfg.get_string("runtime.device");
   if (device == "cpu") return device;
-  bool cuda_here = torch::cuda::is_available();
-  if (device == "auto" && !cuda_here) return "cpu";
+  // Built with CUDA: its CUDA library registered a device guard (at load, with or without a GPU or driver).
+  const bool cuda_build = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
+  const auto gpus = cuda_build ? static_cast<long>(torch::cuda::device_count()) : 0L;
+  if (device == "auto" && gpus == 0) return "cpu";
+  long index = 0;
+  if (device != "auto" && device != "cuda") {
+    static const std::regex cuda_n(R"(^cuda:(\d{1,4})$)");
+    std::smatch m;
+    if (!std::regex_match(device, m, cuda_n))
+      throw ConfigError(fmt::format("runtime.device: expected cpu, auto, cuda or cuda:N, got '{}'", device));
+    index = std::stol(m[1]);
+  }
+  // What is missing, most basic first: a CUDA build, a device, that device; then what remix itself lacks.
+  if (device != "auto" && !cuda_build)
+    throw ConfigError(fmt::format("runtime.device: {} asks for a GPU, but this build's LibTorch has no CUDA (Debian's "
+                                  "libtorch-dev is CPU-only; ./setup.sh --torch pip builds on PyPI's CUDA-enabled "
+                                  "torch); set runtime.device: cpu",
+                                  device));
+  if (device != "auto" && index >= gpus)
+    throw ConfigError(fmt::format("runtime.device: {} asks for CUDA device {}, but this machine has {} CUDA device{}{}",
+                                  device, index, gpus, gpus == 1 ? "" : "s",
+                                  gpus > 0 ? fmt::format(" (cuda:0..cuda:{})", gpus - 1) : ""));
   throw ConfigError(fmt::format(
-      "runtime.device: {} asks for {}, but remix trains on the CPU only: no code moves a model to a GPU yet{}; set "
+      "runtime.device: {} asks for {}, but remix trains on the CPU only: no code moves a model to a GPU yet; set "
       "runtime.device: cpu",
-      device, device == "auto" ? "the GPU this machine has" : "a GPU",
-      cuda_here ? "" : " (and this LibTorch sees no CUDA device: Debian's libtorch-dev is CPU-only)"));
+      device, device == "auto" ? "the GPU this machine has" : "a GPU"));
 }
 
 std::string set_runtime(const config::ResolvedConfig& cfg) {

@@ -9,8 +9,9 @@
 
 namespace remix::trial {
 
-// The device the config asks for, resolved ("cpu"); ConfigError naming runtime.device otherwise. Checked
-// when a sweep is registered and again when its trial starts (on the machine that runs it).
+// The device the config asks for (cpu, auto, cuda, cuda:N), resolved ("cpu"); otherwise a ConfigError naming
+// runtime.device and what is missing: a CUDA build of LibTorch, a CUDA device, that device, or (all present) GPU
+// training in remix. Checked when a sweep is registered and again when its trial starts (on the machine that runs it).
 std::string resolve_device(const config::ResolvedConfig& cfg);
 
 // Sets the trial's compute threads (runtime.threads; 0 = all cores, or the share its worker hands each

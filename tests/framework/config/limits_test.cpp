@@ -98,7 +98,8 @@ TEST(ConfigLimits, ASweepOfTooManyTrialsIsRefusedBeforeItIsExpanded) {
   std::string grid = kBase + "sweep:\n  parameters:\n";
   for (int axis = 0; axis < 12; ++axis) grid += "    train.a" + std::to_string(axis) + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
   auto file = dir.write("grid.yaml", grid);
-  auto r = test::run_command({"/bin/sh", "-c", "ulimit -d 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" run \"$2\" --dry-run",
+  auto r = test::run_command({"/bin/sh", "-c",
+                              "ulimit -d 2000000; exec timeout 30 \"$0\" --plugin-path \"$1\" run \"$2\" --dry-run",
                               test::remix_bin(), test::test_plugin_dir(), file});
   expect_refused(r, file + ": the sweep expands to more than 100000 trials", "split it into several sweeps");
 }

@@ -6,6 +6,8 @@
 // anything is recorded.
 #include <gtest/gtest.h>
 
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -241,10 +243,22 @@ TEST(Trial, MakesExactlyOneRouterPerRoutingSite) {
 
 TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
   test::TempDir dir, cache;
-  auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=cuda"});
+  // What is missing is named, most basic first: a CUDA build of LibTorch, a device, that device, GPU training.
+  const bool cuda_build = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
+  const auto gpus = cuda_build ? torch::cuda::device_count() : 0;
+  auto missing = [&](const std::string& device) -> std::string {
+    if (!cuda_build) return "runtime.device: " + device + " asks for a GPU, but this build's LibTorch has no CUDA";
+    if (device == "cuda:7" || gpus == 0) return "but this machine has " + std::to_string(gpus) + " CUDA device";
+    return "runtime.device: " + device + " asks for a GPU, but remix trains on the CPU only";
+  };
+  for (std::string device : {"cuda", "cuda:0", "cuda:7"}) {
+    auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=" + device});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(missing(device)), std::string::npos) << r.err;
+  }
+  auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=tpu"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("runtime.device: cuda asks for a GPU, but remix trains on the CPU only"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("runtime.device: expected cpu, auto, cuda or cuda:N, got 'tpu'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir.file("r.db")));
   if (torch::cuda::is_available()) return;  // then auto would mean the GPU, and is refused the same way
   ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "runtime.device=auto", "train.steps=2"}).exit_code, 0);
