@@ -30,14 +30,17 @@ const char* env(const char* name) {
   return v && *v ? v : nullptr;
 }
 
-int int_from(const char* name, const char* text, int lowest) {
+int int_from(const char* name, const char* text, int lowest, int highest = 1 << 20) {
   char* end = nullptr;
   errno = 0;
   long v = std::strtol(text, &end, 10);
-  if (errno || *end || v < lowest || v > 1 << 20)
-    throw UserError(fmt::format("{}={}: expected a whole number of at least {}", name, text, lowest));
+  if (errno || *end || v < lowest || v > highest)
+    throw UserError(fmt::format("{}={}: expected a whole number from {} to {}", name, text, lowest, highest));
   return static_cast<int>(v);
 }
+
+// A TCP port: a larger number would silently wrap to another port.
+int port_from(const char* text) { return int_from("MASTER_PORT", text, 1, 65535); }
 
 std::string describe(int status) {
   if (WIFSIGNALED(status))
@@ -68,13 +71,13 @@ RankPlacement rank_placement(int nproc) {
         throw UserError(fmt::format("{}={} needs MASTER_ADDR and MASTER_PORT: where rank 0 hosts the rendezvous",
                                     world, p.world_size));
       p.master_addr = env("MASTER_ADDR");
-      p.master_port = int_from("MASTER_PORT", env("MASTER_PORT"), 1);
+      p.master_port = port_from(env("MASTER_PORT"));
     }
     return p;
   }
   if (nproc > 1) {
     p.world_size = nproc;
-    p.master_port = env("MASTER_PORT") ? int_from("MASTER_PORT", env("MASTER_PORT"), 1) : free_loopback_port();
+    p.master_port = env("MASTER_PORT") ? port_from(env("MASTER_PORT")) : free_loopback_port();
     p.starts_local_ranks = true;
   }
   return p;

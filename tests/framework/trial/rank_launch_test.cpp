@@ -195,6 +195,9 @@ TEST(RankPlacement, TorchrunAndSlurmVariablesPlaceTheProcessAndBadOnesAreNamed) 
   EXPECT_NE(refused({{"RANK", "1"}, {"WORLD_SIZE", "2"}}, 1).find("needs MASTER_ADDR and MASTER_PORT"),
             std::string::npos);
   EXPECT_NE(refused({{"RANK", "x"}, {"WORLD_SIZE", "2"}}, 1).find("RANK=x"), std::string::npos);
+  EXPECT_NE(refused({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "70000"}}, 1)
+                .find("MASTER_PORT=70000: expected a whole number from 1 to 65535"), std::string::npos);
+  EXPECT_NE(refused({{"MASTER_PORT", "0"}}, 2).find("MASTER_PORT=0"), std::string::npos);
   EXPECT_NE(refused({{"WORLD_SIZE", "2"}}, 1).find("RANK is not"), std::string::npos);
   EXPECT_NE(refused({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "1"}}, 2)
                 .find("--nproc 2"), std::string::npos);
