@@ -7,14 +7,20 @@
 #   ./setup.sh --torch pip       PyPI's torch 2.x (CUDA-enabled; the venv tests/reference/setup_env.sh installs) into
 #                                build-torch2/, compiled against the CUDA toolkit in /usr/local/cuda when there is one
 #   ./setup.sh --torch DIR       any other LibTorch (e.g. the official zip unpacked in DIR) into build-torch2/
+#   ... --tests core             build only the model, adapter, router and training tests (what CI runs on 2.x)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 torch_source=debian
-if [ "${1:-}" = "--torch" ]; then
-  torch_source="${2:?--torch needs pip or a LibTorch folder}"
-  shift 2
-fi
+test_scope=all
+while (($#)); do
+  case "$1" in
+    --torch) torch_source="${2:?--torch needs pip or a LibTorch folder}"; shift 2 ;;
+    --tests) test_scope="${2:?--tests needs all or core}"; shift 2 ;;
+    *) echo "setup: unknown argument '$1' (expected --torch pip|DIR, --tests all|core)" >&2; exit 2 ;;
+  esac
+done
+case "$test_scope" in all|core) ;; *) echo "setup: --tests expects all or core, got '$test_scope'" >&2; exit 2 ;; esac
 
 packages=(
   build-essential cmake git pkg-config
@@ -49,10 +55,17 @@ case "$blas" in
           "(fix: update-alternatives --config libblas.so.3-x86_64-linux-gnu)" >&2 ;;
 esac
 
+# Reconfigures a build folder only when its test scope changes.
+set_test_scope() {
+  grep -qx "REMIX_TEST_SCOPE:STRING=$test_scope" "$1/CMakeCache.txt" ||
+    cmake "$1" -DREMIX_TEST_SCOPE="$test_scope" >/dev/null
+}
+
 if [ "$torch_source" = debian ]; then
   if [ ! -f build/CMakeCache.txt ]; then
     cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
   fi
+  set_test_scope build
   cmake --build build -j"$(nproc)"
   exit 0
 fi
@@ -73,4 +86,5 @@ fi
 if [ ! -f build-torch2/CMakeCache.txt ]; then
   cmake -S . -B build-torch2 -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_dir" "${cuda[@]}"
 fi
+set_test_scope build-torch2
 cmake --build build-torch2 -j"$(nproc)"

@@ -21,6 +21,7 @@
 
 #include "adapter/routing_trace.h"
 #include "bench_flops.h"
+#include "bench_steps.h"
 #include "common/compute_threads.h"
 #include "model/generation.h"
 #include "model/transformer_options.h"
@@ -38,54 +39,9 @@ using namespace remix;
 using Clock = std::chrono::steady_clock;
 using bench::sgemm_flops_per_second;
 using bench::step_flops;
+using bench::StepVariant;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// The quickstart's shape and tasks with `router` and its adapter settings.
-config::ResolvedConfig bench_config(const std::string& router, const nlohmann::json& adapter) {
-  nlohmann::json tree = {{"experiment", {{"name", "bench"}}},
-                         {"router", {{"plugin", router}}},
-                         {"tasks", {{"math", nlohmann::json::object()},
-                                    {"code", nlohmann::json::object()},
-                                    {"knowledge", nlohmann::json::object()}}},
-                         {"adapter", adapter}};
-  return config::resolve_json(tree, "bench " + router, plugin::schema_lookup({REMIX_PLUGIN_DIR}));
-}
-
-struct StepVariant {
-  std::string name;
-  train::AdaptedModel model;
-  std::unique_ptr<torch::optim::AdamW> optimizer;
-  std::int64_t samples = 1;
-  std::vector<double> seconds;
-
-  void run(const train::SequenceBatch& batch) {
-    adapter::RoutingTrace trace;
-    optimizer->zero_grad();
-    train::forward_backward(model, batch, samples, train::Estimator::Rloo, trace);
-    optimizer->step();
-  }
-  double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
-};
-
-StepVariant make_variant(const std::string& name, const std::string& router, const nlohmann::json& adapter,
-                         std::int64_t samples, const model::Transformer& base_weights) {
-  auto cfg = bench_config(router, adapter);
-  trial::BaseModel base;
-  base.tokenizer = model::make_tokenizer(cfg);
-  base.model = model::Transformer(model::transformer_options_from(cfg, base.tokenizer->vocab_size()));
-  {
-    torch::NoGradGuard no_grad;  // every variant adapts the same base weights
-    auto src = base_weights->named_parameters();
-    for (auto& p : base.model->named_parameters()) p.value().copy_(src[p.key()]);
-  }
-  StepVariant v{name, trial::build_trial_model(base, cfg), nullptr, samples, {}};
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(v.model.mixture.adapter_parameters());
-  if (!v.model.mixture.router_parameters().empty()) groups.emplace_back(v.model.mixture.router_parameters());
-  v.optimizer = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(3e-3));
-  return v;
-}
 
 }  // namespace
 
@@ -93,28 +49,27 @@ int main(int argc, char** argv) {
   set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
   std::printf("LibTorch %s, compute threads %d\n%s\n", TORCH_VERSION, compute_threads(), machine::summary().c_str());
   torch::manual_seed(0);
-  auto probe = bench_config("softmax", nlohmann::json::object());
+  auto probe = bench::step_config("softmax", nlohmann::json::object());
   auto tokenizer = model::make_tokenizer(probe);
   auto shape = model::transformer_options_from(probe, tokenizer->vocab_size());
   model::Transformer base_weights(shape);
 
   // The same 16 training examples for every variant, taken from the three tasks in turn.
   train::TaskSet tasks(probe);
-  std::vector<train::TextPair> pairs;
-  for (std::size_t i = 0; pairs.size() < 16; ++i) {
-    const auto& t = tasks.tasks()[i % tasks.tasks().size()];
-    const auto& e = t.train[i / tasks.tasks().size()];
-    pairs.push_back({e.prompt, e.answer});
-  }
+  auto pairs = bench::step_examples(tasks);
   auto batch = train::make_batch(*tokenizer, pairs, true, shape.max_seq_len());
 
   const nlohmann::json mixture = {{"num_experts", 8}, {"top_k", 2}, {"r", 4}};
   std::vector<StepVariant> v;
-  v.push_back(make_variant("single LoRA r=8 (lora)", "lora", {{"num_experts", 1}, {"top_k", 1}, {"r", 8}}, 1, base_weights));
-  v.push_back(make_variant("softmax n=8 r=4 k=2", "softmax", mixture, 1, base_weights));
-  v.push_back(make_variant("hydra n=8 r=4", "hydra", mixture, 1, base_weights));
+  auto variant = [&](const std::string& name, const std::string& router, const nlohmann::json& adapter,
+                     std::int64_t samples) {
+    return bench::make_step_variant(name, router, adapter, samples, base_weights, shape);
+  };
+  v.push_back(variant("single LoRA r=8 (lora)", "lora", {{"num_experts", 1}, {"top_k", 1}, {"r", 8}}, 1));
+  v.push_back(variant("softmax n=8 r=4 k=2", "softmax", mixture, 1));
+  v.push_back(variant("hydra n=8 r=4", "hydra", mixture, 1));
   for (std::int64_t m : {2, 4, 8})
-    v.push_back(make_variant("remix n=8 r=4 k=2 M=" + std::to_string(m), "remix", mixture, m, base_weights));
+    v.push_back(variant("remix n=8 r=4 k=2 M=" + std::to_string(m), "remix", mixture, m));
   const int warmup = 2, reps = 9;
   for (auto& var : v)
     for (int i = 0; i < warmup; ++i) var.run(batch);

@@ -100,9 +100,9 @@ struct RouteInput {
   // prompt): set it when decoding is false, read it when decoding is true. Null outside generation.
   bool decoding = false;
   torch::Tensor* state = nullptr;
-  // Training only: one int64 key per row [B] (CPU) for this site and forward. A router that samples should draw
-  // from routing::gumbel_topk(logits, k, noise_keys) / routing::keyed_uniform, so row b's sample depends on its key
-  // alone: the same on one rank or N, whatever else shares the batch. Undefined outside training.
+  // Training only: one int64 key per row [B] (on x's device) for this site and forward. A router that samples should
+  // draw from routing::gumbel_topk(logits, k, noise_keys) / routing::keyed_uniform, so row b's sample depends on its
+  // key alone: the same on one rank or N, on any device, whatever else shares the batch. Undefined outside training.
   torch::Tensor noise_keys;
 };
 

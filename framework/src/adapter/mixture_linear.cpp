@@ -22,7 +22,7 @@ struct MixtureLinear : public torch::autograd::Function<MixtureLinear> {
                                const torch::Tensor& W, const torch::Tensor& A, const torch::Tensor& B,
                                const torch::Tensor& M, std::int64_t rank, bool shared_a) {
     auto H = torch::mm(x_lora, A.t());
-    auto y = torch::mm(x, model::in_compute_dtype(W, x).t());  // W saved as stored (bfloat16: model.dtype)
+    auto y = model::frozen_matmul(x, W.t());  // W saved as stored (bfloat16: model.dtype)
     y.addmm_(gate(H, M, rank, shared_a), B.t());
     ctx->save_for_backward({x, x_lora, W, A, B, M, H});
     ctx->saved_data["rank"] = rank;
@@ -51,15 +51,14 @@ struct MixtureLinear : public torch::autograd::Function<MixtureLinear> {
     auto gH = shared_a ? (g_gated.view({N, n, rank}) * M.unsqueeze(-1)).sum(1) : gate(g_gated, M, rank, false);
     if (ctx->needs_input_grad(3)) gA = torch::mm(gH.t(), x_lora);
     if (ctx->needs_input_grad(2)) gW = torch::mm(g.t(), x);
-    const auto Wc = model::in_compute_dtype(W, g);
     if (same_input) {
       // One buffer for both paths' input gradient: g·W, then += dH·A in place.
       if (ctx->needs_input_grad(0) || ctx->needs_input_grad(1)) {
-        gx = torch::mm(g, Wc);
+        gx = model::frozen_matmul(g, W);
         gx.addmm_(gH, A);
       }
     } else {
-      if (ctx->needs_input_grad(0)) gx = torch::mm(g, Wc);
+      if (ctx->needs_input_grad(0)) gx = model::frozen_matmul(g, W);
       if (ctx->needs_input_grad(1)) gx_lora = torch::mm(gH, A);
     }
     return {gx, gx_lora, gW, gA, gB, gM, torch::Tensor(), torch::Tensor()};

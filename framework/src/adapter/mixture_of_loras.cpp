@@ -51,7 +51,7 @@ torch::Tensor MixtureBlockImpl::apply(Projection p, const torch::Tensor& in, tor
   auto weights = own_site != sites_.end() ? own_site->second->route(in, ctx) : block_weights_;
   auto out = module->second->forward(in, base->weight, weights);
   // The frozen bias (Qwen2's q, k, v) is the base's: added once, whatever the experts chose.
-  return base->bias.defined() ? out + model::in_compute_dtype(base->bias, out) : out;
+  return base->bias.defined() ? out + base->bias.to(out.scalar_type()) : out;
 }
 
 // --- attaching ---

@@ -80,7 +80,10 @@ torch::Tensor RoutingSiteImpl::route(const torch::Tensor& x, const model::Routin
   in.training = ctx.training;
   in.decoding = ctx.decoding;
   in.state = ctx.router_state ? &(*ctx.router_state)[context_.site] : nullptr;
-  if (ctx.training && ctx.noise_keys.defined()) in.noise_keys = site_noise_keys(ctx.noise_keys);
+  if (ctx.training && ctx.noise_keys.defined()) {  // derived on the host, then queued to the site input's device
+    in.noise_keys = site_noise_keys(ctx.noise_keys);
+    if (x.is_cuda()) in.noise_keys = in.noise_keys.pin_memory().to(x.device(), /*non_blocking=*/true);
+  }
 
   RouteOutput out;
   torch::Tensor dense;

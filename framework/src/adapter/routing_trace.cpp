@@ -22,7 +22,10 @@ torch::Tensor RoutingTrace::num_decisions() const { return sum_defined(decisions
 
 torch::Tensor RoutingTrace::aux_loss() const {
   auto total = sum_defined(decisions_, &SiteDecision::aux_loss);
-  if (!total.defined()) return torch::zeros({});
+  if (!total.defined())  // on the routed tensors' device: a GPU step never copies a constant from the host
+    return decisions_.empty() || !decisions_.front().weights.defined()
+               ? torch::zeros({})
+               : torch::zeros({}, decisions_.front().weights.options().requires_grad(false));
   std::int64_t sites = 0;
   for (const auto& d : decisions_) sites += d.aux_loss.defined() ? 1 : 0;
   return total / static_cast<double>(sites);

@@ -35,7 +35,8 @@ class RoutingTrace {
   torch::Tensor log_prob() const;
   // Σ over sites of the sampled decisions behind log_prob, [B]; undefined when no site sampled.
   torch::Tensor num_decisions() const;
-  // The mean of the auxiliary losses over the sites that report one; a zero scalar when none does.
+  // The mean of the auxiliary losses over the sites that report one; a zero scalar (on the weights' device) when none
+  // does.
   torch::Tensor aux_loss() const;
 
  private:

@@ -48,7 +48,8 @@ Generation generate(Transformer& model, const torch::Tensor& prompt, const torch
   }
   Generation g;
   g.tokens = tokens.empty() ? torch::zeros({B, 0}, prompt.options()) : torch::stack(tokens, 1);
-  g.logits = step_logits.empty() ? torch::zeros({B, 0, logits.size(-1)}) : torch::stack(step_logits, 1);
+  g.logits = step_logits.empty() ? torch::zeros({B, 0, logits.size(-1)}, logits.options())
+                                 : torch::stack(step_logits, 1);
   g.lengths = lengths;
   return g;
 }

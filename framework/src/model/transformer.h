@@ -27,6 +27,8 @@ class TransformerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& tokens) { return forward(tokens, RoutingContext{}); }
 
   const TransformerOptions& options() const { return options_; }
+  // Where its weights are (Module::to moves them all): where its inputs go.
+  torch::Device device() const { return embed->weight.device(); }
   std::size_t num_blocks() const { return layers->size(); }
   TransformerBlockImpl& block(std::size_t i) { return *layers->ptr<TransformerBlockImpl>(i); }
   // Every parameter of the base model (embedding, blocks, norms, head), not those of attached adapters.

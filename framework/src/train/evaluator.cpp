@@ -34,15 +34,16 @@ std::vector<Prediction> generate_answers(model::Transformer& model, const model:
     std::vector<std::string> prompts;
     for (std::size_t i = start; i < std::min(examples.size(), start + static_cast<std::size_t>(o.batch_size)); ++i)
       prompts.push_back(examples[i].prompt);
-    auto batch = make_prompts(tokenizer, prompts);
+    auto batch = make_prompts(tokenizer, prompts).to(model->device());
     // Byte budgets are token budgets for the byte tokenizer and an upper bound for BPE.
     auto budget = std::min<std::int64_t>(o.max_new_tokens, spec.max_answer_bytes);
     auto gen = model::generate(model, batch.tokens, batch.valid,
                                model::GenerationOptions().max_new_tokens(std::max<std::int64_t>(1, budget))
                                    .eos_id(tokenizer.eos_id())
                                    .pad_id(tokenizer.pad_id()));
-    for (std::int64_t b = 0; b < gen.tokens.size(0); ++b) {
-      auto row = gen.tokens[b].narrow(0, 0, gen.lengths[b].item<std::int64_t>()).contiguous();
+    auto tokens = gen.tokens.cpu(), lengths = gen.lengths.cpu();
+    for (std::int64_t b = 0; b < tokens.size(0); ++b) {
+      auto row = tokens[b].narrow(0, 0, lengths[b].item<std::int64_t>()).contiguous();
       std::vector<std::int64_t> ids(row.data_ptr<std::int64_t>(), row.data_ptr<std::int64_t>() + row.numel());
       Prediction p;
       p.text = tokenizer.decode(ids);
@@ -61,8 +62,9 @@ std::vector<Prediction> choice_likelihoods(model::Transformer& model, const mode
   for (std::size_t start = 0; start < pairs.size(); start += static_cast<std::size_t>(o.batch_size)) {
     std::vector<TextPair> chunk(pairs.begin() + static_cast<std::ptrdiff_t>(start),
                                 pairs.begin() + static_cast<std::ptrdiff_t>(std::min(pairs.size(), start + static_cast<std::size_t>(o.batch_size))));
-    auto batch = make_batch(tokenizer, chunk, /*add_eos=*/false, model->options().max_seq_len());
-    auto values = sequence_log_likelihoods(forward_eval(model, batch, nullptr), batch).contiguous();
+    auto batch = make_batch(tokenizer, chunk, /*add_eos=*/false, model->options().max_seq_len()).to(model->device());
+    auto values = sequence_log_likelihoods(forward_eval(model, batch, nullptr), batch).to(torch::kCPU, torch::kFloat)
+                      .contiguous();
     ll.insert(ll.end(), values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
   }
   std::vector<Prediction> out;
@@ -122,7 +124,7 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
     std::vector<TextPair> pairs;
     for (std::size_t i = 0; i < std::min<std::size_t>(examples.size(), static_cast<std::size_t>(o.batch_size)); ++i)
       pairs.push_back({examples[i].prompt, examples[i].answer});
-    auto batch = make_batch(tokenizer, pairs, /*add_eos=*/true, model->options().max_seq_len());
+    auto batch = make_batch(tokenizer, pairs, /*add_eos=*/true, model->options().max_seq_len()).to(model->device());
     auto losses = sequence_losses(forward_eval(model, batch, &trace), batch);
     metrics.emplace_back(t.name + "/loss", losses.mean().item<double>());
   }

@@ -15,8 +15,8 @@ enum class ClipScope { Global, Group };
 // "global" or "group"; anything else is a ConfigError naming train.grad_clip_scope.
 ClipScope parse_clip_scope(const std::string& name);
 
-// Clips in place and returns the joint norm of every gradient before clipping; max_norm <= 0 or infinite clips
-// nothing.
-double clip_gradients(const std::vector<std::vector<torch::Tensor>>& groups, double max_norm, ClipScope scope);
+// Clips in place and returns the joint norm of every gradient before clipping, as a scalar tensor on the gradients'
+// device (read it when logging: a GPU step never waits for it); max_norm <= 0 or infinite clips nothing.
+torch::Tensor clip_gradients(const std::vector<std::vector<torch::Tensor>>& groups, double max_norm, ClipScope scope);
 
 }  // namespace remix::train

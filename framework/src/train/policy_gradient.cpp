@@ -39,7 +39,8 @@ PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch
   auto mine = shared ? out.advantages.narrow(1, group->rank() * local_columns, local_columns) : out.advantages;
   const double divisor = estimator == Estimator::Reinforce ? samples : samples - 1;
   out.router_loss = (mine * logq).sum(0).div(divisor).mean();
-  out.advantage_variance = out.advantages.numel() > 1 ? out.advantages.var(/*unbiased=*/false).item<double>() : 0.0;
+  out.advantage_variance = out.advantages.numel() > 1 ? out.advantages.var(/*unbiased=*/false).to(torch::kDouble)
+                                                     : torch::zeros({}, L.options().dtype(torch::kDouble));
   return out;
 }
 

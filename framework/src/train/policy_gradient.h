@@ -31,7 +31,7 @@ Estimator parse_estimator(const std::string& name);  // "rloo" | "reinforce" | "
 struct PolicyGradientLoss {
   torch::Tensor router_loss;       // scalar; gradient flows only into log_q
   torch::Tensor advantages;        // [M,B], detached (for rloo; L itself for reinforce)
-  double advantage_variance = 0;   // variance of the advantages over all M·B entries
+  torch::Tensor advantage_variance;  // scalar: variance of the advantages over all M·B entries (float64)
 };
 
 // `losses` and `log_q` are [M·B] in replicated-batch order (or already [M,B]); with `group`, this rank's share, and

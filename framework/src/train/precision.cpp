@@ -16,7 +16,8 @@ std::pair<NamedTensors, std::int64_t> squared_gradient_precision(AdaptedModel& m
     if (task.weight <= 0) continue;
     for (const auto& e : task.train) {
       if (max_examples > 0 && examples >= max_examples) break;
-      auto batch = make_batch(*m.tokenizer, {{e.prompt, e.answer}}, /*add_eos=*/true, m.model->options().max_seq_len());
+      auto batch = make_batch(*m.tokenizer, {{e.prompt, e.answer}}, /*add_eos=*/true, m.model->options().max_seq_len())
+                       .to(m.model->device());
       for (auto& [name, t] : trainable) t.mutable_grad() = torch::Tensor();
       auto logits = m.model->forward(batch.inputs, batch.routing(/*training=*/false));
       sequence_losses(logits, batch).sum().backward();

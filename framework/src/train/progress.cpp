@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -43,7 +44,9 @@ void ProgressLine::update(std::int64_t step, double loss, double tokens_per_seco
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double done = static_cast<double>(step + 1 - first_step_);
   double eta = done > 0 ? elapsed / done * static_cast<double>(total_ - step - 1) : -1;
-  std::string text = fmt::format("{} step {}/{}  loss {:.4f}  {:.0f} tok/s  ETA {}", label_, step + 1, total_, loss,
+  // The loss of the last log step (none yet before the first one: the trainer reads losses only when it logs).
+  std::string shown = std::isnan(loss) ? std::string("-") : fmt::format("{:.4f}", loss);
+  std::string text = fmt::format("{} step {}/{}  loss {}  {:.0f} tok/s  ETA {}", label_, step + 1, total_, shown,
                                  tokens_per_second, format_duration(eta));
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s", text.c_str());

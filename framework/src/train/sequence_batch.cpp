@@ -7,6 +7,17 @@
 
 namespace remix::train {
 
+SequenceBatch SequenceBatch::to(const torch::Device& device) const {
+  if (inputs.device() == device) return *this;
+  auto r = *this;
+  // From page-locked memory the copies to a GPU are queued, not waited for. The noise keys stay on the host, where
+  // each routing site derives its own from them (adapter/routing_site.h).
+  const bool async = device.is_cuda() && inputs.device().is_cpu();
+  for (auto* t : {&r.inputs, &r.targets, &r.valid_mask, &r.prompt_mask, &r.loss_mask})
+    if (t->defined()) *t = async ? t->pin_memory().to(device, /*non_blocking=*/true) : t->to(device);
+  return r;
+}
+
 SequenceBatch SequenceBatch::repeat(std::int64_t times) const {
   SequenceBatch r = *this;
   r.inputs = inputs.repeat({times, 1});
@@ -17,13 +28,14 @@ SequenceBatch SequenceBatch::repeat(std::int64_t times) const {
   r.tokens = tokens * times;
   if (noise_keys.defined()) {
     r.noise_keys = torch::empty({times * rows()}, torch::kLong);
-    auto keys = noise_keys.contiguous();
+    auto keys = noise_keys.cpu().contiguous();
     const auto* in = keys.data_ptr<std::int64_t>();
     auto* out = r.noise_keys.data_ptr<std::int64_t>();
     for (std::int64_t m = 0; m < times; ++m)
       for (std::int64_t b = 0; b < rows(); ++b)
         out[m * rows() + b] =
             static_cast<std::int64_t>(mix_seed(static_cast<std::uint64_t>(in[b]), static_cast<std::uint64_t>(m)));
+    r.noise_keys = r.noise_keys.to(noise_keys.device());
   }
   return r;
 }

@@ -21,10 +21,13 @@ struct SequenceBatch {
   torch::Tensor valid_mask;   // [B,T] bool: real input tokens
   torch::Tensor prompt_mask;  // [B,T] bool: input tokens that belong to BOS + prompt
   torch::Tensor loss_mask;    // [B,T] bool: targets that are continuation tokens (answer, choice, EOS)
-  torch::Tensor noise_keys;   // [B] int64, optional: each row's routing-noise key (training; RoutingContext)
+  torch::Tensor noise_keys;   // [B] int64 on the CPU, optional: each row's routing-noise key (training; RoutingContext)
   std::int64_t tokens = 0;    // real input tokens in the batch
 
   std::int64_t rows() const { return inputs.size(0); }
+  // The batch's tensors on `device` (built on the CPU from text; the model may be on a GPU); noise_keys stay on the
+  // CPU.
+  SequenceBatch to(const torch::Device& device) const;
   // The batch repeated `times` along rows: row m·B + b is row b (the policy-gradient replication), with noise key
   // mix_seed(key of b, m) so that every replica samples its own routing.
   SequenceBatch repeat(std::int64_t times) const;
@@ -56,6 +59,7 @@ torch::Tensor sequence_log_likelihoods(const torch::Tensor& logits, const Sequen
 struct PromptBatch {
   torch::Tensor tokens;  // [B,T] BOS + prompt, left-padded with PAD
   torch::Tensor valid;   // [B,T] bool
+  PromptBatch to(const torch::Device& device) const { return {tokens.to(device), valid.to(device)}; }
 };
 PromptBatch make_prompts(const model::Tokenizer& tokenizer, const std::vector<std::string>& prompts);
 

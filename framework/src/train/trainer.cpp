@@ -162,23 +162,27 @@ EvalMetrics Trainer::run() {
   adapter::RoutingTrace trace;
   auto interval_start = std::chrono::steady_clock::now();
   std::int64_t interval_tokens = 0;
+  double last_loss = std::nan("");  // as of the last log step: the progress line never waits for the device
   for (std::int64_t step = start; step < o_.steps; ++step) {
     if (int sig = pending_signal()) {
       save_checkpoint(step);
       throw Interrupted{sig};
     }
     set_learning_rates(step);
-    StepResult r = train_step(step, trace);
-    interval_tokens += r.tokens;
+    interval_tokens += train_step(step, trace);
     std::int64_t completed = step + 1;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interval_start).count();
     double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
-    if (progress) progress->update(step, r.loss, tokens_per_s);
     if (completed % o_.log_every == 0 || completed == o_.steps) {
-      log_step(completed, r, trace, tokens_per_s);
+      auto scalars = pending_.take();  // waits for the device: tokens/s is exact at log steps
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interval_start).count();
+      tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
+      last_loss = scalars.back().loss;
+      log_step(completed, scalars.back(), trace, tokens_per_s);
       interval_start = std::chrono::steady_clock::now();
       interval_tokens = 0;
     }
+    if (progress) progress->update(step, last_loss, tokens_per_s);
     bool eval = o_.eval_every > 0 && completed % o_.eval_every == 0 && completed != o_.steps;
     bool checkpoint = o_.checkpoint_every > 0 && completed % o_.checkpoint_every == 0 && completed != o_.steps;
     if (eval) log_eval(completed, false);
@@ -194,48 +198,7 @@ EvalMetrics Trainer::run() {
   return final_;
 }
 
-StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, std::int64_t samples,
-                            Estimator estimator, adapter::RoutingTrace& trace, const RankShare* share) {
-  auto batch = samples > 1 ? base_batch.repeat(samples) : base_batch;  // one forward, one backward, never a loop
-  m.model->train();
-  trace.clear();
-  auto logits = m.model->forward(batch.inputs, batch.routing(/*training=*/true, &trace));
-
-  auto losses = sequence_losses(logits, batch);  // L[m·B + b]
-  auto lora_loss = losses.mean();
-  auto loss = lora_loss;
-  StepLosses r;
-  if (m.mixture.needs_policy_gradient) {
-    auto log_q = trace.log_prob();
-    if (!log_q.defined())
-      throw PluginError("router plugin '" + m.mixture.options.router_name() +
-                        "' needs the policy-gradient path but returned no log_prob in training");
-    auto pg = policy_gradient_loss(losses, log_q, samples, estimator, share ? &share->group : nullptr);
-    loss = loss + pg.router_loss;
-    r.router_loss = pg.router_loss.item<double>();
-    r.advantage_variance = pg.advantage_variance;
-  }
-  auto aux = trace.aux_loss();
-  loss = loss + aux;
-  r.loss = lora_loss.item<double>();
-  r.aux_loss = aux.item<double>();
-  r.tokens = batch.tokens;
-  if (share) {  // the global batch's losses, the same on every rank, so all ranks agree whether to go on
-    const double W = share->group.world_size();
-    auto total = share->group.sum({r.loss, r.router_loss, r.aux_loss, static_cast<double>(r.tokens)});
-    r.loss = total[0] / W;
-    r.router_loss = total[1] / W;
-    r.aux_loss = total[2] / W;
-    r.tokens = static_cast<std::int64_t>(total[3]);
-  }
-  if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss)) return r;
-  if (share) share->averager.arm();
-  loss.backward();
-  if (share) share->averager.finish();
-  return r;
-}
-
-Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
+std::int64_t Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace) {
   // Every rank draws the whole global batch (the data cursors stay equal) and trains on its contiguous share.
   auto refs = data_.next_batch(step, o_.batch_size);
   const std::int64_t share = group_ ? o_.batch_size / group_->world_size() : o_.batch_size;
@@ -252,20 +215,14 @@ Trainer::StepResult Trainer::train_step(std::int64_t step, adapter::RoutingTrace
   batch.noise_keys = torch::tensor(keys, torch::kLong);  // routing noise keyed by the example's place in the step
   optimizer_->zero_grad();
   if (ivon_) ivon_->sample();  // θ = m + σε for this step's forward and backward
-  StepResult r;
   std::optional<RankShare> rank_share;
   if (group_) rank_share.emplace(RankShare{*group_, *averager_});
-  static_cast<StepLosses&>(r) =
-      forward_backward(m_, batch, o_.samples, estimator_, trace, rank_share ? &*rank_share : nullptr);
-  if (!std::isfinite(r.loss) || !std::isfinite(r.router_loss) || !std::isfinite(r.aux_loss))
-    throw NonFiniteLoss(fmt::format("loss is not finite at step {} (train/loss {}, router loss {}, aux loss {}); the "
-                                    "trial stops (try a lower train.lr)",
-                                    step, r.loss, r.router_loss, r.aux_loss));
+  auto r = forward_backward(m_, batch, o_.samples, estimator_, trace, rank_share ? &*rank_share : nullptr);
   // IVON's Hessian estimate needs the gradient as it is: its steps are not clipped (the norm is still logged).
   double max_norm = o_.grad_clip > 0 && !ivon_ ? o_.grad_clip : std::numeric_limits<double>::infinity();
-  r.grad_norm = clip_gradients(parameter_groups_, max_norm, clip_scope_);
+  pending_.add(step, r, clip_gradients(parameter_groups_, max_norm, clip_scope_));
   optimizer_->step();
-  return r;
+  return r.tokens;
 }
 
 // A signal on any rank stops every rank at the same step (rank 0 writes the checkpoint).
@@ -283,7 +240,7 @@ void Trainer::set_learning_rates(std::int64_t step) {
   if (groups.size() > 1) groups[1].options().set_lr(o_.router_lr * mult);
 }
 
-void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace,
+void Trainer::log_step(std::int64_t completed, const StepScalars& r, const adapter::RoutingTrace& trace,
                        double tokens_per_s) {
   if (!recorder_) return;
   auto& recorder = *recorder_;
@@ -300,6 +257,7 @@ void Trainer::log_step(std::int64_t completed, const StepResult& r, const adapte
 }
 
 void Trainer::log_eval(std::int64_t completed, bool final) {
+  pending_.take();  // nothing trained after a non-finite loss is evaluated
   auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_);
   if (!recorder_) return;
   auto& recorder = *recorder_;
@@ -318,6 +276,7 @@ void Trainer::log_eval(std::int64_t completed, bool final) {
 }
 
 void Trainer::save_checkpoint(std::int64_t completed) {
+  pending_.take();  // nor checkpointed
   if (!recorder_) return;  // rank 0 writes the checkpoints every rank resumes from
   TrainingState state{completed, data_.cursors()};
   recorder_->flush();  // metrics up to the checkpoint are durable before it is

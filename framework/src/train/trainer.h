@@ -29,6 +29,7 @@
 #include "train/policy_gradient.h"
 #include "train/sequence_batch.h"
 #include "train/task_set.h"
+#include "train/train_step.h"
 #include "train/trial_checkpoint.h"
 #include "train/adapted_model.h"
 
@@ -52,27 +53,6 @@ struct TrainerOptions {
   static TrainerOptions from(const config::ResolvedConfig& cfg);
 };
 
-// The losses of one training forward/backward (docs/architecture.md §4): the batch replicated `samples` times when the
-// routers are trained by policy gradient, LoRA loss = mean answer cross-entropy over all rows, plus the
-// router loss and the routers' aux losses; gradients are left in the parameters.
-struct StepLosses {
-  double loss = 0, router_loss = 0, aux_loss = 0, advantage_variance = 0;
-  std::int64_t tokens = 0;  // real tokens processed (replicas included)
-};
-// With `share`, the batch is this rank's share: the losses reported are the global batch's and the gradients
-// left are the average over ranks.
-struct RankShare {
-  DataParallel& group;
-  DataParallel::GradientAverager& averager;
-};
-StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
-                            adapter::RoutingTrace& trace, const RankShare* share = nullptr);
-
-// A loss that is NaN or infinite: the trial stops and is marked failed with the step.
-struct NonFiniteLoss : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 class Trainer {
  public:
   // `group`: the trial's data-parallel ranks (null: one process); only rank 0 uses the recorder and saves.
@@ -85,13 +65,10 @@ class Trainer {
   const std::vector<std::pair<std::string, SavedCheckpoint>>& precisions() const { return precisions_; }
 
  private:
-  struct StepResult : StepLosses {
-    double grad_norm = 0;
-  };
-  StepResult train_step(std::int64_t step, adapter::RoutingTrace& trace);
+  std::int64_t train_step(std::int64_t step, adapter::RoutingTrace& trace);  // the step's real tokens
   void set_learning_rates(std::int64_t step);
   int pending_signal();
-  void log_step(std::int64_t completed, const StepResult& r, const adapter::RoutingTrace& trace, double tokens_per_s);
+  void log_step(std::int64_t completed, const StepScalars& r, const adapter::RoutingTrace& trace, double tokens_per_s);
   void log_eval(std::int64_t completed, bool final);
   void save_checkpoint(std::int64_t completed);
   void save_precisions();
@@ -111,6 +88,7 @@ class Trainer {
   DataStream data_;
   Estimator estimator_;
   EvalMetrics final_;
+  PendingSteps pending_;  // scalars of the steps since the last log step, still on the device
 };
 
 }  // namespace remix::train

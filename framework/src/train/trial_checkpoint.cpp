@@ -61,7 +61,9 @@ SavedCheckpoint TrialCheckpoints::save(const TrainingState& state,
                          {"data_cursors", state.data_cursors},
                          {"config", identity_}};
   archive.write("meta", c10::IValue(meta.dump()));
-  for (const auto& [name, tensor] : parameters) archive.write("param/" + name, tensor.detach());
+  // Parameters on the CPU, readable anywhere (previews, export); the optimizer's state as it is, mapped to the
+  // trainable parameters' device when resumed.
+  for (const auto& [name, tensor] : parameters) archive.write("param/" + name, tensor.detach().cpu());
   torch::serialize::OutputArchive opt;
   optimizer.save(opt);
   archive.write("optimizer", opt);
@@ -86,7 +88,7 @@ SavedCheckpoint TrialCheckpoints::save_precision(const std::string& kind,
   nlohmann::json meta = {{"format", "remix-precision"}, {"version", 1}, {"kind", kind}, {"count", count},
                          {"config", identity_}};
   archive.write("meta", c10::IValue(meta.dump()));
-  for (const auto& [name, tensor] : tensors) archive.write("param/" + name, tensor.detach());
+  for (const auto& [name, tensor] : tensors) archive.write("param/" + name, tensor.detach().cpu());
   std::ostringstream bytes;
   archive.save_to(bytes);
   std::string path = (fs::path(dir_) / fmt::format("precision-{}.pt", kind)).string();
@@ -98,7 +100,7 @@ StoredTensors read_stored_tensors(const std::string& path) {
   StoredTensors out;
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    archive.load_from(path, torch::Device(torch::kCPU));  // a GPU run's checkpoint read on any machine
     c10::IValue m;
     archive.read("meta", m);
     out.meta = nlohmann::json::parse(m.toStringRef());
@@ -135,7 +137,7 @@ std::optional<TrainingState> TrialCheckpoints::load_latest(
   torch::serialize::InputArchive archive;
   nlohmann::json meta;
   try {
-    archive.load_from(*path);
+    archive.load_from(*path, parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().second.device());
     c10::IValue m;
     archive.read("meta", m);
     meta = nlohmann::json::parse(m.toStringRef());
@@ -164,7 +166,7 @@ std::optional<TrainingState> TrialCheckpoints::load_latest(
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_state(rng);
+    gen.set_state(rng.cpu());
   }
   resumed_from_ = *path;
   TrainingState state;

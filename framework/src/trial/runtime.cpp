@@ -20,29 +20,26 @@ std::string resolve_device(const config::ResolvedConfig& cfg) {
   // Built with CUDA: its CUDA library registered a device guard (at load, with or without a GPU or driver).
   const bool cuda_build = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
   const auto gpus = cuda_build ? static_cast<long>(torch::cuda::device_count()) : 0L;
-  if (device == "auto" && gpus == 0) return "cpu";
+  if (device == "auto") return gpus > 0 ? "cuda:0" : "cpu";
   long index = 0;
-  if (device != "auto" && device != "cuda") {
+  if (device != "cuda") {
     static const std::regex cuda_n(R"(^cuda:(\d{1,4})$)");
     std::smatch m;
     if (!std::regex_match(device, m, cuda_n))
       throw ConfigError(fmt::format("runtime.device: expected cpu, auto, cuda or cuda:N, got '{}'", device));
     index = std::stol(m[1]);
   }
-  // What is missing, most basic first: a CUDA build, a device, that device; then what remix itself lacks.
-  if (device != "auto" && !cuda_build)
+  // What is missing, most basic first: a CUDA build, a device, that device.
+  if (!cuda_build)
     throw ConfigError(fmt::format("runtime.device: {} asks for a GPU, but this build's LibTorch has no CUDA (Debian's "
                                   "libtorch-dev is CPU-only; ./setup.sh --torch pip builds on PyPI's CUDA-enabled "
                                   "torch); set runtime.device: cpu",
                                   device));
-  if (device != "auto" && index >= gpus)
+  if (index >= gpus)
     throw ConfigError(fmt::format("runtime.device: {} asks for CUDA device {}, but this machine has {} CUDA device{}{}",
                                   device, index, gpus, gpus == 1 ? "" : "s",
                                   gpus > 0 ? fmt::format(" (cuda:0..cuda:{})", gpus - 1) : ""));
-  throw ConfigError(fmt::format(
-      "runtime.device: {} asks for {}, but remix trains on the CPU only: no code moves a model to a GPU yet; set "
-      "runtime.device: cpu",
-      device, device == "auto" ? "the GPU this machine has" : "a GPU"));
+  return fmt::format("cuda:{}", index);
 }
 
 std::string set_runtime(const config::ResolvedConfig& cfg) {

@@ -10,6 +10,7 @@
 #include "common/compute_threads.h"
 #include "common/sha256.h"
 #include "common/text.h"
+#include "remix/errors.h"
 #include "store/recorder.h"
 #include "train/trainer.h"
 #include "trial/base_sources.h"
@@ -46,6 +47,14 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
                            train::DataParallel* group) {
   const bool records = !group || group->rank() == 0;  // the other ranks of a data-parallel trial write nothing
   auto device = set_runtime(cfg);
+  if (group && device != "cpu") {  // Gloo ranks: a GPU would need NCCL's process group, which remix does not build
+    if (cfg.get_string("runtime.device") != "auto")
+      throw ConfigError(fmt::format("runtime.device: {} with {} data-parallel ranks, but data-parallel trials run on "
+                                    "the CPU (c10d's Gloo; NCCL is not built yet); set runtime.device: cpu or run one "
+                                    "rank per trial",
+                                    cfg.get_string("runtime.device"), group->world_size()));
+    device = "cpu";
+  }
   train::TaskSet tasks(cfg);
   if (records) store.record_tags(run_id, tasks.tags());
   auto shape = base_model_source(cfg).shape(cfg);
@@ -59,6 +68,7 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   if (!records) group->sum({0});
   auto model = build_trial_model(obtain_base_model({cfg, tasks, store}), cfg);
   if (records && group) group->sum({0});
+  model.model->to(torch::Device(device));  // base, adapters and routers: before the optimizer sees them
   auto active = model.active_lora_parameters(cfg.get_int("adapter.top_k"));
   auto tags = model.tags;
   tags["params.lora"] = std::to_string(model.lora_parameters);

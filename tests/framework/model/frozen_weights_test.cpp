@@ -2,6 +2,8 @@
 // exactly the logits and the adapters' and routers' gradients of the float32 model whose matrices hold the same
 // (bfloat16-rounded) values, for every router's mixture (adapted projections through the fused path, the others
 // and the head through the frozen linear), and its matrices take half the memory; norms and adapters stay float32.
+// On a GPU the product with a bfloat16 matrix is taken in bfloat16: forced here on the CPU, it is exactly the
+// bfloat16 product returned in float32, forward and backward, within bfloat16's rounding of the float32 one.
 #include <gtest/gtest.h>
 
 #include "adapter/mixture_of_loras.h"
@@ -72,6 +74,25 @@ TEST(FrozenWeights, MatricesTakeHalfTheMemoryAndTheRestStaysFloat32) {
   for (const auto& item : m->named_parameters())
     EXPECT_EQ(item.value().scalar_type(), item.value().dim() == 2 ? torch::kBFloat16 : torch::kFloat32) << item.key();
   EXPECT_LT(bytes(), before * 51 / 100);
+}
+
+TEST(FrozenWeights, TheLowPrecisionProductIsTheBfloat16ProductInFloat32) {
+  torch::manual_seed(2);
+  auto W = torch::randn({24, 40}).to(torch::kBFloat16);
+  auto x = torch::randn({5, 40}, torch::requires_grad());
+  auto low = frozen_linear(x, W, torch::Tensor(), FrozenProduct::LowPrecision);
+  ASSERT_EQ(low.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(low.equal(torch::matmul(x.detach().to(torch::kBFloat16), W.t()).to(torch::kFloat32)));
+  auto upcast = frozen_linear(x, W, torch::Tensor(), FrozenProduct::Upcast);
+  EXPECT_TRUE(upcast.equal(frozen_linear(x, W, torch::Tensor())));  // on the CPU, by device means upcast
+  const double scale = upcast.abs().max().item<double>();
+  EXPECT_LT((low - upcast).abs().max().item<double>(), 2e-2 * scale);  // bfloat16 keeps 8 significant bits
+  EXPECT_FALSE(low.equal(upcast));
+
+  auto g = torch::randn({5, 24});
+  auto gx = torch::autograd::grad({low}, {x}, {g})[0];
+  EXPECT_TRUE(gx.equal(torch::matmul(g.to(torch::kBFloat16), W).to(torch::kFloat32)));
+  EXPECT_TRUE(frozen_matmul(x.detach(), W.t(), FrozenProduct::LowPrecision).equal(low.detach()));
 }
 
 }  // namespace

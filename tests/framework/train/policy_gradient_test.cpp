@@ -19,7 +19,7 @@ TEST(PolicyGradient, RlooOnHandComputedCase) {
   // b=0: mean 2, A = (-1, +1); b=1: A = (0, 0). Σ_m A·logQ / (M-1) = (1 - 3)/1 = -2 for b=0 and 0 for b=1.
   EXPECT_DOUBLE_EQ(pg.router_loss.item<double>(), -1.0);
   EXPECT_TRUE(torch::equal(pg.advantages, torch::tensor({{-1.0, 0.0}, {1.0, 0.0}})));
-  EXPECT_DOUBLE_EQ(pg.advantage_variance, 0.5);
+  EXPECT_DOUBLE_EQ(pg.advantage_variance.item<double>(), 0.5);
   pg.router_loss.backward();
   EXPECT_TRUE(torch::allclose(logq.grad(), torch::tensor({-0.5, 0.0, 0.5, 0.0})));
 }
@@ -56,7 +56,8 @@ TEST(PolicyGradient, ShuffledControlCreditsEverySequenceWithAnothersAdvantages) 
       if (shuffled.advantages.equal(rloo.roll(-s, 1))) shift = s;
     ASSERT_NE(shift, -1) << shuffled.advantages;
     shifts.insert(shift);
-    EXPECT_DOUBLE_EQ(shuffled.advantage_variance, policy_gradient_loss(L, logq, 2, Estimator::Rloo).advantage_variance);
+    EXPECT_DOUBLE_EQ(shuffled.advantage_variance.item<double>(),
+                     policy_gradient_loss(L, logq, 2, Estimator::Rloo).advantage_variance.item<double>());
     auto expected = (rloo.roll(-shift, 1) * logq.reshape({2, 3})).sum(0).mean();
     EXPECT_NEAR(shuffled.router_loss.item<double>(), expected.item<double>(), 1e-12);
   }

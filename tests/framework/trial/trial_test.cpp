@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <regex>
 
 #include "common/sealed_file.h"
 #include "store/query.h"
@@ -243,15 +244,15 @@ TEST(Trial, MakesExactlyOneRouterPerRoutingSite) {
 
 TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
   test::TempDir dir, cache;
-  // What is missing is named, most basic first: a CUDA build of LibTorch, a device, that device, GPU training.
+  // What is missing is named, most basic first: a CUDA build of LibTorch, a device, that device.
   const bool cuda_build = c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA);
   const auto gpus = cuda_build ? torch::cuda::device_count() : 0;
   auto missing = [&](const std::string& device) -> std::string {
     if (!cuda_build) return "runtime.device: " + device + " asks for a GPU, but this build's LibTorch has no CUDA";
-    if (device == "cuda:7" || gpus == 0) return "but this machine has " + std::to_string(gpus) + " CUDA device";
-    return "runtime.device: " + device + " asks for a GPU, but remix trains on the CPU only";
+    return "but this machine has " + std::to_string(gpus) + " CUDA device";
   };
   for (std::string device : {"cuda", "cuda:0", "cuda:7"}) {
+    if (gpus > 0 && device != "cuda:7") continue;  // a device this machine has: ATinyTrialRunsOnCuda
     auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=" + device});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(missing(device)), std::string::npos) << r.err;
@@ -260,11 +261,54 @@ TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("runtime.device: expected cpu, auto, cuda or cuda:N, got 'tpu'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir.file("r.db")));
-  if (torch::cuda::is_available()) return;  // then auto would mean the GPU, and is refused the same way
+  if (torch::cuda::is_available()) return;  // then auto means the GPU
   ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "runtime.device=auto", "train.steps=2"}).exit_code, 0);
   EXPECT_EQ(std::get<std::string>(store::query_readonly(dir.file("r.db"), "SELECT value FROM tags WHERE key = "
                                                                            "'runtime.device'").rows.at(0).at(0)),
             "cpu");
+}
+
+// The step's losses are read back only at log steps (a GPU step never waits for the host), so a non-finite loss is
+// found there: the trial fails naming the first such step, and nothing trained after it is recorded or checkpointed.
+TEST(Trial, ANonFiniteLossFailsTheTrialNamingItsStepAndRecordsNothingAfterIt) {
+  test::TempDir dir, cache;
+  auto r = remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
+                  "router.plugin=counting_router", "+router.nan_after=3", "train.log_every=5", "train.eval_every=0",
+                  "train.checkpoint_every=2"});
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(status_of(dir.file("r.db")), "failed");
+  auto error = std::get<std::string>(
+      store::query_readonly(dir.file("r.db"), "SELECT error FROM runs WHERE kind = 'trial'").rows.at(0).at(0));
+  static const std::regex step_re("loss is not finite at step (\\d+)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(error, m, step_re)) << error;
+  const auto bad = std::stol(m[1]);
+  EXPECT_EQ(bad, 3);  // found at the checkpoint after it (step 4), named as it was
+  auto metrics = trial_metrics(dir.file("r.db"));
+  EXPECT_EQ(metrics["train/loss"].size(), 0u);  // the first log step (5) never came
+  for (const auto& [key, steps] : metrics)
+    for (const auto& [step, value] : steps) EXPECT_LE(step, bad) << key << " recorded at step " << step;
+  // Checkpoints only of steps before the bad one (checkpoint-2 is kept, checkpoint-4 was never written).
+  if (fs::exists(dir.file("runs")))
+    for (const auto& e : fs::recursive_directory_iterator(dir.file("runs"))) {
+      static const std::regex ckpt_re("checkpoint-0*(\\d+)");
+      auto name = e.path().filename().string();
+      if (std::regex_search(name, m, ckpt_re)) EXPECT_LE(std::stol(m[1]), bad) << name;
+    }
+}
+
+// A whole tiny trial on a GPU: completes, records the device, learns, and matches the CPU run's first losses.
+TEST(Trial, ATinyTrialRunsOnCudaAndMatchesTheCpuRun) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device (this build or machine has none)";
+  test::TempDir gpu, cpu, cache;
+  ASSERT_EQ(remix({"run", tiny_config(gpu, cache.path()), "runtime.device=cuda"}).exit_code, 0);
+  ASSERT_EQ(remix({"run", tiny_config(cpu, cache.path())}).exit_code, 0);
+  EXPECT_EQ(std::get<std::string>(store::query_readonly(gpu.file("r.db"), "SELECT value FROM tags WHERE key = "
+                                                                           "'runtime.device'").rows.at(0).at(0)),
+            "cuda:0");
+  auto g = trial_metrics(gpu.file("r.db")), c = trial_metrics(cpu.file("r.db"));
+  EXPECT_LT(g["train/loss"].rbegin()->second, g["train/loss"].begin()->second);
+  for (std::int64_t step : {1, 2, 3}) EXPECT_NEAR(g["train/loss"][step], c["train/loss"][step], 1e-3) << step;
 }
 
 // Issue 13's holes: a checkpoint with flipped bytes resumed and trained on the damaged state; a cached base
