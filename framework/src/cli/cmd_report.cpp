@@ -1,4 +1,5 @@
-// `remix report DB [--sweep S] [--where KEY=VALUE] -o report.html`: the sweep's charts and table as one self-contained HTML file.
+// `remix report DB [--sweep S] [--where KEY=VALUE] [--against KEY=VALUE] -o report.html`: the sweep's charts and
+// table as one self-contained HTML file.
 #include <fmt/core.h>
 
 #include <memory>
@@ -16,11 +17,14 @@ namespace {
 struct ReportOptions {
   std::string db, sweep, output = "report.html";
   std::vector<std::string> where;
+  std::string against;
 };
 
 int write_report(const ReportOptions& o) {
   auto db = store::open_store(o.db, store::Access::ReadOnly);
-  std::string html = report::render_report(*db, o.sweep, report::parse_where(o.where));
+  std::optional<report::PairedQuery> against;
+  if (!o.against.empty()) against = report::parse_against(o.against);
+  std::string html = report::render_report(*db, o.sweep, report::parse_where(o.where), against);
   write_file_atomically(o.output, html);
   log::info("wrote {} ({} KiB)", o.output, html.size() / 1024);
   return 0;
@@ -34,6 +38,8 @@ void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
   cmd->add_option("db", o->db, "results database")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
   cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable), as remix results");
+  cmd->add_option("--against", o->against,
+                  "KEY=VALUE: add each group's paired differences from these baseline trials (as remix results)");
   cmd->add_option("-o,--output", o->output, "HTML file to write")->capture_default_str();
   cmd->callback([o, &action] { action = [o] { return write_report(*o); }; });
 }

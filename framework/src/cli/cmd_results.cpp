@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "common/text.h"
 #include "remix/errors.h"
+#include "report/paired_comparison.h"
 #include "report/preview_comparison.h"
 #include "report/results.h"
 #include "report/table.h"
@@ -19,7 +20,7 @@ namespace remix::cli {
 namespace {
 
 struct ResultsOptions {
-  std::string db, sweep, rows, cols, format = "table";
+  std::string db, sweep, rows, cols, against, format = "table";
   std::vector<std::string> metrics, where;
   bool previews = false;
 };
@@ -47,6 +48,23 @@ int print_previews(const ResultsOptions& o, store::ResultsStore& db) {
   return 0;
 }
 
+int print_paired(const ResultsOptions& o, store::ResultsStore& db, const std::vector<report::TrialRecord>& trials,
+                 const report::ResultsQuery& results_query) {
+  auto q = report::parse_against(o.against);
+  q.metrics = results_query.metrics;
+  q.where = results_query.where;
+  auto table = report::paired_comparison(trials, report::load_final_outcomes(db), q);
+  auto format = report::parse_table_format(o.format);
+  bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
+  fmt::print("{}", report::render(wide ? table.wide : table.long_, format));
+  if (wide)
+    fmt::print("\ndifference = group − baseline ({}), paired by seed and by eval example where each run recorded "
+               "them;\n95% intervals: paired bootstrap over seeds and examples, and the t-interval over the seeds' "
+               "means;\n* the bootstrap interval excludes zero\n",
+               o.against);
+  return 0;
+}
+
 int print_results(const ResultsOptions& o) {
   auto db = store::open_store(o.db, store::Access::ReadOnly);
   if (o.previews) return print_previews(o, *db);
@@ -57,6 +75,7 @@ int print_results(const ResultsOptions& o) {
   q.where = report::parse_where(o.where);
   auto trials = report::load_trials(*db, o.sweep);
   if (trials.empty()) throw UserError(fmt::format("{}: no trials{}", o.db, o.sweep.empty() ? "" : " in sweep '" + o.sweep + "'"));
+  if (!o.against.empty()) return print_paired(o, *db, trials, q);
   auto table = report::results_table(trials, q);
   auto format = report::parse_table_format(o.format);
   bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
@@ -114,13 +133,18 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* cols = cmd->add_option("--cols", o->cols, "a config key whose values make the columns (default: one column per metric)");
   auto* metric = cmd->add_option("--metric", o->metrics, "metric(s) to show (default: every final/... metric)");
   auto* where = cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable)");
+  auto* against = cmd->add_option("--against", o->against,
+                                  "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
+                                  "with 95% intervals (bootstrap over seeds and examples, seed-level t)");
+  against->excludes(rows)->excludes(cols);
   cmd->add_flag("--previews", o->previews,
                 "previews of task weightings (remix preview) against the real trials: side by side, rank "
                 "correlation, regret, speed")
       ->excludes(rows)
       ->excludes(cols)
       ->excludes(metric)
-      ->excludes(where);
+      ->excludes(where)
+      ->excludes(against);
   cmd->add_option("-f,--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "markdown", "csv", "json"}))
       ->capture_default_str();

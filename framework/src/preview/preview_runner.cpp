@@ -182,12 +182,14 @@ PreviewOutcome run_one(store::ResultsStore& store, GroupModels& models, const Ta
                                                {"runtime.threads", std::to_string(compute_threads())}};
     auto& model = merge_into(models, adapters, rule, c.request.prior_precision, alpha, tags);
     double merge_seconds = seconds_since(start);
+    train::EvalOutcomes outcomes;
     auto metrics = train::evaluate(model.model, *model.tokenizer, models.tasks(),
-                                   train::TrainerOptions::from(g.runs[0].config).eval);
+                                   train::TrainerOptions::from(g.runs[0].config).eval, nullptr, &outcomes);
     out.seconds = seconds_since(start);
     for (const auto& [k, v] : model.tags) tags.emplace(k, v);
     store.record_tags(run_id, tags);
     store::MetricsRecorder recorder(store, run_id);
+    for (const auto& [metric, scores] : outcomes) recorder.outcomes("eval/" + metric, 0, scores);
     for (const auto& [key, value] : metrics) {
       recorder.log("eval/" + key, 0, value);
       if (train::is_headline_metric(key)) {

@@ -194,9 +194,34 @@ std::string preview_section(store::ResultsStore& store, const std::string& sweep
   return html + "<div class=\"scroll\">" + html_table(preview_tables(data).agreement) + "</div>\n";
 }
 
+std::string paired_section(store::ResultsStore& store, const std::vector<TrialRecord>& trials, const PairedQuery& q) {
+  auto table = paired_comparison(trials, load_final_outcomes(store), q);
+  std::string html = "<h2>Paired differences against " + escape_xml(q.key + "=" + q.value) + "</h2>\n";
+  html += "<div class=\"scroll\">" + html_table(table.wide) + "</div>\n";
+  html += "<p class=\"meta\">group − baseline, paired by seed and eval example; lines: 95% paired bootstrap over "
+          "seeds and examples; filled: it excludes zero</p>\n";
+  std::vector<std::string> order;
+  std::map<std::string, IntervalChart> charts;
+  for (const auto& row : table.long_.rows) {
+    if (row[4].is_null()) continue;  // no paired seeds
+    const auto metric = row[3].get<std::string>();
+    if (!charts.count(metric)) {
+      order.push_back(metric);
+      charts[metric] = {"paired-" + metric, metric + " − baseline", "difference", {}};
+    }
+    auto label = row[0].get<std::string>();
+    if (row[1] != "all") label += " · " + row[1].get<std::string>();
+    charts[metric].rows.push_back(
+        {label, row[4].get<double>(), row[5].get<double>(), row[6].get<double>(), row[12].get<bool>()});
+  }
+  for (const auto& m : order) html += render_svg(charts[m]);
+  return html;
+}
+
 }  // namespace
 
-std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where) {
+std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where,
+                          const std::optional<PairedQuery>& against) {
   auto trials = filter_trials(load_trials(store, sweep), where);
   if (trials.empty())
     throw UserError(fmt::format("{}: no trials to report{}{}", store.location(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
@@ -251,6 +276,7 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
   html += "<h2>Routing weights</h2>\n" + render_svg(ess);
   html += "<h2>Expert load</h2>\n";
   for (std::size_t i = 0; i < groups.size(); ++i) html += render_svg(load_map(groups[i], static_cast<int>(i)));
+  if (against) html += paired_section(store, trials, *against);
   html += preview_section(store, sweep);
   return html + "</body></html>\n";
 }

@@ -26,16 +26,6 @@ std::string unquote(const std::string& json_text) {
   }
 }
 
-std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys) {
-  std::vector<std::string> parts;
-  for (const auto& k : keys) {
-    auto it = t.params.find(k);
-    std::string v = it == t.params.end() ? "?" : it->second;
-    parts.push_back(keys.size() == 1 ? v : k + "=" + v);
-  }
-  return parts.empty() ? "all" : text::join(parts, " ");
-}
-
 std::string format_cell(const Aggregate& a) {
   std::string extra;
   if (a.failed) extra += fmt::format(", {} failed", a.failed);
@@ -48,6 +38,20 @@ std::string format_cell(const Aggregate& a) {
   return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);
 }
 
+}  // namespace
+
+std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys) {
+  std::vector<std::string> parts;
+  for (const auto& k : keys) {
+    auto it = t.params.find(k);
+    std::string v = it == t.params.end() ? "?" : it->second;
+    parts.push_back(keys.size() == 1 ? v : k + "=" + v);
+  }
+  return parts.empty() ? "all" : text::join(parts, " ");
+}
+
+namespace {
+
 // A parameter value as a number ("0.01", "1e-2"), or nothing for text values.
 std::optional<double> as_number(const std::string& v) {
   try {
@@ -59,14 +63,13 @@ std::optional<double> as_number(const std::string& v) {
   return std::nullopt;
 }
 
-// A --where value matches the stored one as text, or as the same number however it is written.
+}  // namespace
+
 bool same_value(const std::string& stored, const std::string& wanted) {
   if (stored == wanted) return true;
   auto a = as_number(stored), b = as_number(wanted);
   return a && b && *a == *b;
 }
-
-}  // namespace
 
 void order_by_keys(std::vector<const TrialRecord*>& trials, const std::vector<std::string>& keys) {
   auto value = [](const TrialRecord& t, const std::string& k) {
@@ -147,7 +150,9 @@ bool lower_is_better(const std::string& metric) {
 }
 
 // Counts such as final/params/lora_active_per_token describe a trial; they are not better or worse.
-bool is_score(const std::string& metric) { return !text::starts_with(metric, "final/params/"); }
+bool is_score(const std::string& metric) {
+  return !text::starts_with(metric, "final/params/") && !text::starts_with(metric, "compute/");
+}
 
 std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
   std::map<std::string, std::set<std::string>> values;

@@ -38,6 +38,13 @@ Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::st
 
 // Lower is better for losses and perplexities; higher for everything else (accuracy, pass@1, ESS).
 bool lower_is_better(const std::string& metric);
+// Counts such as final/params/lora_active_per_token or compute/flops describe a trial; they are not better or worse.
+bool is_score(const std::string& metric);
+
+// "v" for one key, "k1=v1 k2=v2" for several, "all" for none: how tables name a group of trials.
+std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys);
+// A --where value matches the stored one as text, or as the same number however it is written.
+bool same_value(const std::string& stored, const std::string& wanted);
 
 // `--where KEY=VALUE` filters: a trial is kept when every key has the value (as the tables print it, or the same
 // number written another way: train.lr=1e-2 matches 0.01).

@@ -225,4 +225,36 @@ std::string render_svg(const HeatMap& c) {
   return svg + "</svg>\n";
 }
 
+std::string render_svg(const IntervalChart& c) {
+  const double row_h = 22, label_w = 230, top = 40, bottom = 42, right = 30;
+  const double height = top + row_h * static_cast<double>(c.rows.size()) + bottom;
+  std::string svg = open_svg(c.id, c.title, std::max(110.0, height));
+  double lo = 0, hi = 0;  // zero always in view
+  for (const auto& r : c.rows) lo = std::min(lo, r.low), hi = std::max(hi, r.high);
+  if (hi - lo <= 0) hi = lo + 1;
+  const auto ticks = nice_ticks(lo, hi, 5);
+  lo = std::min(lo, ticks.front()), hi = std::max(hi, ticks.back());
+  auto px = [&](double v) { return label_w + (v - lo) / (hi - lo) * (kWidth - label_w - right); };
+  const double y_end = top + row_h * static_cast<double>(c.rows.size());
+  for (double t : ticks)
+    svg += fmt::format("<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"{3}\"/><text x=\"{0:.1f}\" "
+                       "y=\"{4}\" text-anchor=\"middle\">{5}</text>\n",
+                       px(t), top - 6, y_end, t == 0 ? "#888" : "#e5e5e5", y_end + 14, num(t));
+  svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", px((lo + hi) / 2), y_end + 32,
+                     escape_xml(c.x_label));
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    const auto& r = c.rows[i];
+    const double y = top + row_h * (static_cast<double>(i) + 0.5);
+    const char* color = palette_color(0);
+    svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>", label_w - 8, y + 4,
+                       escape_xml(r.label));
+    svg += fmt::format("<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
+                       "stroke-width=\"2\"/>",
+                       px(r.low), px(r.high), y, y, color);
+    svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\" stroke=\"{}\"/>\n", px(r.mean), y,
+                       r.marked ? color : "white", color);
+  }
+  return svg + "</svg>\n";
+}
+
 }  // namespace remix::report

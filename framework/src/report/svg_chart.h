@@ -1,5 +1,5 @@
 // Charts as inline SVG text for the HTML report: line charts (series of (x, y) points, solid, dashed or markers),
-// bar charts with error bars, and heat maps. Pure functions of their data; no scripts, no external files.
+// bar charts with error bars, heat maps, and interval (forest) charts. Pure functions of their data; no scripts, no external files.
 #pragma once
 
 #include <string>
@@ -36,7 +36,18 @@ struct HeatMap {
   std::vector<std::vector<double>> values;  // [row][col]; NaN = no data
 };
 
+struct IntervalRow {  // one estimate with its interval, e.g. a paired difference
+  std::string label;
+  double mean = 0, low = 0, high = 0;
+  bool marked = false;  // drawn filled (e.g. the interval excludes zero)
+};
+struct IntervalChart {  // one row per estimate, a vertical line at zero
+  std::string id, title, x_label;
+  std::vector<IntervalRow> rows;
+};
+
 std::string render_svg(const LineChart& chart);
+std::string render_svg(const IntervalChart& chart);
 std::string render_svg(const BarChart& chart);
 std::string render_svg(const HeatMap& chart);
 

@@ -21,6 +21,10 @@ class MetricsRecorder {
   MetricsRecorder& operator=(const MetricsRecorder&) = delete;
 
   void log(const std::string& key, std::int64_t step, double value);
+  // An evaluation's per-example scores behind `metric` (written at once: evaluations are rare).
+  void outcomes(const std::string& metric, std::int64_t step, const std::vector<double>& scores) {
+    store_.write_outcomes(run_id_, metric, step, scores);
+  }
   void flush();
   std::size_t pending() const { return buffer_.size(); }
   std::int64_t run_id() const { return run_id_; }

@@ -132,6 +132,10 @@ class ResultsStore {
   // Appends metric rows in one transaction (a step logged again replaces the old row, as a resumed run does)
   // and moves latest_metrics forward. MetricsRecorder (recorder.h) batches the calls.
   virtual void write_metrics(std::int64_t run_id, const std::vector<MetricRow>& rows) = 0;
+  // The per-example scores behind eval metric `metric` at `step` (their mean is the metric), in the order of the
+  // task's eval examples; an evaluation recorded again replaces them.
+  virtual void write_outcomes(std::int64_t run_id, const std::string& metric, std::int64_t step,
+                              const std::vector<double>& scores) = 0;
   // The newest value of every metric whose key starts with `prefix`, per run of the sweep.
   virtual std::map<std::int64_t, std::map<std::string, double>> latest_metrics(std::int64_t sweep_id,
                                                                               const std::string& prefix) = 0;

@@ -152,6 +152,17 @@ CREATE INDEX runs_by_status ON runs(status, heartbeat);
 ALTER TABLE runs DROP CONSTRAINT runs_kind_check;
 ALTER TABLE runs ADD CONSTRAINT runs_kind_check CHECK (kind IN ('trial', 'pretrain', 'preview'));
 )sql"},
+    // 2 -> 3: per-example outcomes of every evaluation (what paired comparisons resample).
+    {R"sql(
+CREATE TABLE eval_outcomes (
+  run_id   INTEGER NOT NULL REFERENCES runs(id),
+  metric   TEXT NOT NULL,                -- the eval metric they average to, e.g. "math/exact_match"
+  step     INTEGER NOT NULL,
+  example  INTEGER NOT NULL,             -- the example's place in the task's eval examples
+  score    REAL NOT NULL,
+  PRIMARY KEY (run_id, metric, step, example)
+) WITHOUT ROWID;
+)sql"},
 };
 
 // SQLite's DDL as PostgreSQL's: row ids become identity columns, INTEGER 64-bit BIGINT (SQLite's integers are

@@ -171,6 +171,18 @@ void SqlStore::write_metrics(std::int64_t run_id, const std::vector<MetricRow>& 
   });
 }
 
+void SqlStore::write_outcomes(std::int64_t run_id, const std::string& metric, std::int64_t step,
+                              const std::vector<double>& scores) {
+  std::vector<std::vector<SqlValue>> rows;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    rows.push_back({run_id, metric, step, static_cast<std::int64_t>(i), scores[i]});
+  transact([&] {
+    session_->exec("DELETE FROM eval_outcomes WHERE run_id = ? AND metric = ? AND step = ?", {run_id, metric, step});
+    session_->exec_many("INSERT INTO eval_outcomes (run_id, metric, step, example, score) VALUES (?, ?, ?, ?, ?)",
+                        rows);
+  });
+}
+
 std::map<std::int64_t, std::map<std::string, double>> SqlStore::latest_metrics(std::int64_t sweep_id,
                                                                               const std::string& prefix) {
   std::map<std::int64_t, std::map<std::string, double>> out;

@@ -48,6 +48,8 @@ class SqlStore final : public ResultsStore {
   std::int64_t add_artifact(std::int64_t run_id, const std::string& kind, const std::string& path,
                             std::optional<std::int64_t> step, const std::string& sha256, std::int64_t bytes) override;
   void write_metrics(std::int64_t run_id, const std::vector<MetricRow>& rows) override;
+  void write_outcomes(std::int64_t run_id, const std::string& metric, std::int64_t step,
+                      const std::vector<double>& scores) override;
   std::map<std::int64_t, std::map<std::string, double>> latest_metrics(std::int64_t sweep_id,
                                                                       const std::string& prefix) override;
   QueryResult read(const std::string& sql, const std::vector<SqlValue>& params) override;

@@ -33,6 +33,7 @@ const TableSpec kTables[] = {
     {"tags", "run_id, key, value", "run_id, key"},
     {"artifacts", "id, run_id, kind, path, step, sha256, bytes, created_at", "id"},
     {"preview_sources", "preview_run_id, source_run_id, task, weight", "preview_run_id, source_run_id"},
+    {"eval_outcomes", "run_id, metric, step, example, score", "run_id, metric, step, example"},
 };
 
 std::int64_t count_rows(SqlSession& s, const char* table) {

@@ -81,7 +81,7 @@ std::vector<Prediction> choice_likelihoods(model::Transformer& model, const mode
 }  // namespace
 
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& o, DataParallel* group) {
+                     const EvalOptions& o, DataParallel* group, EvalOutcomes* outcomes) {
   // Evaluating must not change training: a router that samples at evaluation (ReMix `inference: sample`) draws
   // from the default generator that training draws its routing samples from, so its state is put back after.
   struct GeneratorStateGuard {
@@ -119,6 +119,7 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
     double sum = 0;
     for (double s : scores) sum += s;
     metrics.emplace_back(t.name + "/" + t.task->metric_name(), scores.empty() ? 0.0 : sum / scores.size());
+    if (outcomes) outcomes->emplace_back(metrics.back().first, scores);
 
     // Held-out answer loss and eval-mode routing on the first batch of the task's examples.
     std::vector<TextPair> pairs;

@@ -22,6 +22,8 @@ struct EvalOptions {
 
 // Metric names: "<task>/<metric name>", "<task>/loss", and the routing diagnostics ("routing/...").
 using EvalMetrics = std::vector<std::pair<std::string, double>>;
+// Per task metric ("<task>/<metric name>"), each eval example's score in the task's order: their mean is the metric.
+using EvalOutcomes = std::vector<std::pair<std::string, std::vector<double>>>;
 
 // The headline numbers a comparison shows under final/...: task metrics (not losses) and the routing ESS (mean,
 // worst token).
@@ -29,7 +31,8 @@ bool is_headline_metric(const std::string& key);
 
 // With `group`, each rank generates and scores a contiguous share of every task's examples and the scores are
 // gathered (every rank returns the same metrics); the held-out loss batch is small and computed by every rank.
+// `outcomes`, when given, receives every task metric's per-example scores.
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& options, DataParallel* group = nullptr);
+                     const EvalOptions& options, DataParallel* group = nullptr, EvalOutcomes* outcomes = nullptr);
 
 }  // namespace remix::train

@@ -57,6 +57,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   o.batch_size = cfg.get_int("train.batch_size");
   o.warmup_steps = cfg.get_int("train.warmup_steps");
   o.samples = policy_gradient ? cfg.get_int("train.samples") : 1;
+  o.top_k = cfg.get_int("adapter.top_k");
   o.log_every = cfg.get_int("train.log_every");
   o.eval_every = cfg.get_int("train.eval_every");
   o.checkpoint_every = cfg.get_int("train.checkpoint_every");
@@ -125,6 +126,7 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
     optimizer_ = std::make_unique<torch::optim::AdamW>(groups, opts);
   }
   parameter_groups_ = {adapters, routers};
+  active_lora_ = m_.active_lora_parameters(o_.top_k);
   clip_scope_ = parse_clip_scope(o_.grad_clip_scope);
   if (group_) {
     if (o_.batch_size % group_->world_size() != 0)
@@ -143,6 +145,7 @@ EvalMetrics Trainer::run() {
   if (auto resumed = checkpoints_.load_latest(m_.trainable(), *optimizer_)) {
     start = resumed->step;
     data_.restore(resumed->data_cursors);
+    compute_ = resumed->compute;
     if (recorder_) log::info("resuming from {} at step {}", *checkpoints_.resumed_from(), start);
   }
   if (group_) {  // every rank resumed from the same checkpoint and starts from rank 0's adapters and routers
@@ -169,7 +172,11 @@ EvalMetrics Trainer::run() {
       throw Interrupted{sig};
     }
     set_learning_rates(step);
-    interval_tokens += train_step(step, trace);
+    const auto step_start = std::chrono::steady_clock::now();
+    const auto tokens = train_step(step, trace);
+    interval_tokens += tokens;
+    compute_.add_step(m_.model->options(), tokens, o_.batch_size * o_.samples, active_lora_,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count());
     std::int64_t completed = step + 1;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - interval_start).count();
     double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
@@ -253,14 +260,19 @@ void Trainer::log_step(std::int64_t completed, const StepScalars& r, const adapt
   recorder.log("train/grad_norm", completed, r.grad_norm);
   recorder.log("train/tokens_per_s", completed, tokens_per_s);
   if (m_.mixture.needs_policy_gradient) recorder.log("train/advantage_var", completed, r.advantage_variance);
+  recorder.log("compute/tokens", completed, compute_.tokens);
+  recorder.log("compute/flops", completed, compute_.flops);
+  recorder.log("compute/seconds", completed, compute_.seconds);
   for (const auto& [key, value] : adapter::routing_diagnostics(trace)) recorder.log(key, completed, value);
 }
 
 void Trainer::log_eval(std::int64_t completed, bool final) {
   pending_.take();  // nothing trained after a non-finite loss is evaluated
-  auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_);
+  EvalOutcomes outcomes;
+  auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_, &outcomes);
   if (!recorder_) return;
   auto& recorder = *recorder_;
+  for (const auto& [metric, scores] : outcomes) recorder.outcomes("eval/" + metric, completed, scores);
   std::vector<std::string> shown;
   for (const auto& [key, value] : metrics) {
     recorder.log("eval/" + key, completed, value);
@@ -278,7 +290,7 @@ void Trainer::log_eval(std::int64_t completed, bool final) {
 void Trainer::save_checkpoint(std::int64_t completed) {
   pending_.take();  // nor checkpointed
   if (!recorder_) return;  // rank 0 writes the checkpoints every rank resumes from
-  TrainingState state{completed, data_.cursors()};
+  TrainingState state{completed, data_.cursors(), compute_};
   recorder_->flush();  // metrics up to the checkpoint are durable before it is
   checkpoints_.save(state, m_.trainable(), *optimizer_);
 }

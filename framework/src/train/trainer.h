@@ -21,6 +21,7 @@
 
 #include "config/resolved_config.h"
 #include "store/recorder.h"
+#include "train/compute_account.h"
 #include "train/data_parallel.h"
 #include "train/data_stream.h"
 #include "train/evaluator.h"
@@ -36,7 +37,7 @@
 namespace remix::train {
 
 struct TrainerOptions {
-  std::int64_t steps = 400, batch_size = 16, warmup_steps = 20, samples = 4;
+  std::int64_t steps = 400, batch_size = 16, warmup_steps = 20, samples = 4, top_k = 2;
   std::int64_t log_every = 10, eval_every = 100, checkpoint_every = 50;
   double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1;
   std::string grad_clip_scope = "global";  // or "group" (train/grad_clip.h)
@@ -89,6 +90,8 @@ class Trainer {
   Estimator estimator_;
   EvalMetrics final_;
   PendingSteps pending_;  // scalars of the steps since the last log step, still on the device
+  ComputeAccount compute_;  // since step 0 (train/compute_account.h)
+  std::int64_t active_lora_ = 0;
 };
 
 }  // namespace remix::train

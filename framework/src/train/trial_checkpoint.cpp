@@ -59,6 +59,8 @@ SavedCheckpoint TrialCheckpoints::save(const TrainingState& state,
                          {"version", 1},
                          {"step", state.step},
                          {"data_cursors", state.data_cursors},
+                         {"compute", {{"tokens", state.compute.tokens}, {"flops", state.compute.flops},
+                                      {"seconds", state.compute.seconds}}},
                          {"config", identity_}};
   archive.write("meta", c10::IValue(meta.dump()));
   // Parameters on the CPU, readable anywhere (previews, export); the optimizer's state as it is, mapped to the
@@ -172,6 +174,10 @@ std::optional<TrainingState> TrialCheckpoints::load_latest(
   TrainingState state;
   state.step = meta["step"].get<std::int64_t>();
   state.data_cursors = meta["data_cursors"].get<std::vector<std::int64_t>>();
+  if (meta.contains("compute")) {
+    const auto& c = meta["compute"];
+    state.compute = {c.value("tokens", 0.0), c.value("flops", 0.0), c.value("seconds", 0.0)};
+  }
   return state;
 }
 

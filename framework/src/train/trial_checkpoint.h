@@ -16,11 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "train/compute_account.h"
+
 namespace remix::train {
 
 struct TrainingState {
   std::int64_t step = 0;                 // the next step to run
   std::vector<std::int64_t> data_cursors;
+  ComputeAccount compute;                // cumulative (zero when resumed from a checkpoint written before it)
 };
 
 struct RejectedCheckpoint {

@@ -74,6 +74,21 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("expected KEY=VALUE"), std::string::npos) << bad.err;
 
+  // --against adds the paired differences: the table and one interval chart per metric, a point per group.
+  std::string paired = dir.file("paired.html");
+  auto p = test::run_command({test::remix_bin(), "report", db, "--against", "router.offset=0", "-o", paired});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  std::string paired_html = test::read_file(paired);
+  auto section = paired_html.find("<h2>Paired differences against router.offset=0</h2>");
+  ASSERT_NE(section, std::string::npos);
+  auto chart = paired_html.find("id=\"paired-final/", section);
+  ASSERT_NE(chart, std::string::npos);
+  EXPECT_EQ(count(paired_html.substr(chart, paired_html.find("</svg>", chart) - chart), "<circle"), 1);
+  auto none = test::run_command({test::remix_bin(), "report", db, "--against", "router.offset=7", "-o", paired + "2"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("router.offset is one of: 0, 1"), std::string::npos) << none.err;
+  EXPECT_FALSE(fs::exists(paired + "2"));
+
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium is not installed (setup.sh installs it): render check skipped";
   test::TempDir profile;

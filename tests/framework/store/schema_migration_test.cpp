@@ -1,6 +1,8 @@
-// Schema migration 1 → 2 (multitask previews) on both engines: a database written by a remix of schema 1, with
+// Schema migrations on both engines. 1 → 2 (multitask previews): a database written by a remix of schema 1, with
 // runs and the rows that refer to them, is migrated when opened for writing; every row and reference is kept,
-// the new run kind and preview_sources work, and reading it read-only before that changes nothing.
+// the new run kind and preview_sources work, and reading it read-only before that changes nothing. 2 → 3 (per-example
+// eval outcomes): the table appears, an evaluation recorded again replaces its outcomes, and a run it does not know
+// is refused.
 #include <gtest/gtest.h>
 
 #include "store/schema.h"
@@ -58,6 +60,27 @@ TEST_P(SchemaMigration, Version1DatabaseIsMigratedKeepingEveryRow) {
   EXPECT_EQ(count(s, "SELECT count(*) FROM preview_sources WHERE source_run_id = 2"), 1);
   EXPECT_THROW(store->record_preview_sources(preview, {{999, "math", 1.0}}), StoreError);  // no such run
   EXPECT_THROW(store->register_run(experiment, {"k2", "x", "nonsense", "{}", {}}), StoreError);  // CHECK kept
+}
+
+TEST_P(SchemaMigration, Version2DatabaseGetsPerExampleOutcomes) {
+  {
+    auto session = open_session(location(), Access::Create);
+    migrate_to(*session, 2);
+    session->exec("INSERT INTO experiments (name, created_at) VALUES ('old', 1.0)", {});
+    session->exec("INSERT INTO runs (run_key, experiment_id, name, kind, status, created_at, config) VALUES "
+                  "('k', 1, 'r', 'trial', 'completed', 1.0, '{}')", {});
+  }
+  auto store = open(Access::ReadWrite);
+  auto& s = dynamic_cast<SqlStore&>(*store).session();
+  EXPECT_EQ(schema_version(s), kSchemaVersion);
+  store->write_outcomes(1, "eval/math/exact_match", 10, {1.0, 0.0, 1.0});
+  store->write_outcomes(1, "eval/math/exact_match", 20, {0.0, 0.0, 1.0});
+  store->write_outcomes(1, "eval/math/exact_match", 20, {1.0, 1.0});  // evaluated again (a resumed run): replaced
+  EXPECT_EQ(count(s, "SELECT count(*) FROM eval_outcomes WHERE step = 10"), 3);
+  EXPECT_EQ(count(s, "SELECT count(*) FROM eval_outcomes WHERE step = 20"), 2);
+  auto sum = s.query("SELECT sum(score) FROM eval_outcomes WHERE step = 20 AND metric = 'eval/math/exact_match'", {});
+  EXPECT_DOUBLE_EQ(std::get<double>(sum.rows.at(0).at(0)), 2.0);
+  EXPECT_THROW(store->write_outcomes(999, "eval/math/exact_match", 1, {1.0}), StoreError);  // no such run
 }
 
 REMIX_STORE_BACKENDS(SchemaMigration);

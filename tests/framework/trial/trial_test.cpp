@@ -8,6 +8,7 @@
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <map>
@@ -42,10 +43,11 @@ test::CommandResult remix(const std::vector<std::string>& args) {
   return test::run_command(argv);
 }
 
-// Every metric of the trial run except wall-clock speeds: key -> step -> value.
+// Every metric of the trial run except wall-clock speeds and times: key -> step -> value.
 std::map<std::string, std::map<std::int64_t, double>> trial_metrics(const std::string& db) {
   auto rows = store::query_readonly(db, "SELECT m.key, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id "
-                                        "WHERE r.kind = 'trial' AND m.key NOT LIKE '%tokens_per_s%'");
+                                        "WHERE r.kind = 'trial' AND m.key NOT LIKE '%tokens_per_s%' AND "
+                                        "m.key <> 'compute/seconds'");
   std::map<std::string, std::map<std::int64_t, double>> out;
   for (const auto& r : rows.rows)
     out[std::get<std::string>(r[0])][std::get<std::int64_t>(r[1])] =
@@ -77,6 +79,13 @@ TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   EXPECT_TRUE(m.count("final/math/exact_match"));
   EXPECT_TRUE(m.count("eval/math/loss"));
   EXPECT_TRUE(m.count("train/advantage_var"));
+  // Compute, cumulative: each step adds its tokens twice (M = 2 replicas of every sequence), and work for them.
+  for (std::int64_t s = 2; s <= 40; ++s) {
+    const double step_tokens = m["compute/tokens"].at(s) - m["compute/tokens"].at(s - 1);
+    EXPECT_GT(step_tokens, 0) << s;
+    EXPECT_EQ(std::fmod(step_tokens, 2.0), 0.0) << s;
+    EXPECT_GT(m["compute/flops"].at(s), m["compute/flops"].at(s - 1)) << s;
+  }
   auto tags = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM tags WHERE key IN ('plugin.router.sha256', "
                                                       "'plugin.tasks.math.path', 'base.sha256', 'remix.git_rev', "
                                                       "'cpu.model', 'cpu.features', 'blas', 'blas.core')");
@@ -93,6 +102,33 @@ std::string base_sha(const std::string& db) {
 
 // A bug this guards against: the base's initial weights came from the process's generator after the trial's
 // router probe had drawn from it, so the cached base depended on which router's trial pretrained it.
+// Every evaluation records each example's score; their mean is the metric it recorded (what paired comparisons use).
+TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
+  test::TempDir dir, cache;
+  ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2"}).exit_code, 0);
+  auto rows = store::query_readonly(dir.file("r.db"), "SELECT o.metric, o.step, avg(o.score), count(*), m.value FROM "
+                                                        "eval_outcomes o JOIN metrics m ON m.run_id = o.run_id AND "
+                                                        "m.key = o.metric AND m.step = o.step GROUP BY o.metric, o.step");
+  ASSERT_EQ(rows.rows.size(), 3u);  // math/exact_match at steps 0, 2 and 4
+  for (const auto& r : rows.rows) {
+    EXPECT_EQ(std::get<std::string>(r[0]), "eval/math/exact_match");
+    EXPECT_EQ(std::get<std::int64_t>(r[3]), 8);  // eval.max_examples
+    EXPECT_NEAR(std::get<double>(r[2]), std::get<double>(r[4]), 1e-12) << "step " << std::get<std::int64_t>(r[1]);
+  }
+  // Three more trials in the same database: `remix results --against` pairs them by seed and example.
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {"router.plugin=softmax"}, {"seed=1"}, {"router.plugin=softmax", "seed=1"}}) {
+    std::vector<std::string> args = {"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_EQ(remix(args).exit_code, 0);
+  }
+  auto r = remix({"results", dir.file("r.db"), "--against", "router.plugin=softmax", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("remix,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("final/math/exact_match"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",2,0,16,"), std::string::npos) << r.out;  // 2 seeds paired, none unpaired, 16 examples
+}
+
 TEST(Trial, TheBaseModelDoesNotDependOnWhichTrialPretrainedIt) {
   test::TempDir a, b, cache_a, cache_b;
   ASSERT_EQ(remix({"run", tiny_config(a, cache_a.path()), "train.steps=2", "router.plugin=lora",

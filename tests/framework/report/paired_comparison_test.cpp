@@ -1,0 +1,90 @@
+// `remix results --against`: each group is paired with the baseline seed by seed and example by example; its
+// difference is the mean of the per-example differences; seeds one side lacks are counted, not used; without
+// per-example outcomes each seed is one example; a key that does not vary or a value no trial has is refused naming
+// what there is.
+#include <gtest/gtest.h>
+
+#include "remix/errors.h"
+#include "report/paired_comparison.h"
+
+namespace remix::report {
+namespace {
+
+TrialRecord trial(std::int64_t id, const std::string& router, const std::string& seed, double accuracy) {
+  TrialRecord t;
+  t.run_id = id;
+  t.status = "completed";
+  t.params = {{"router.plugin", router}, {"seed", seed}, {"train.lr", "0.01"}};
+  t.metrics = {{"final/math/exact_match", accuracy}, {"final/params/lora_active_per_token", 100}};
+  return t;
+}
+
+struct Fixture {
+  std::vector<TrialRecord> trials;
+  FinalOutcomes outcomes;
+  Fixture() {
+    // Baseline softmax; remix wins examples 0 and 1 on every seed; seed 3 has no softmax run.
+    const std::vector<std::vector<double>> soft = {{0, 0, 1, 1}, {0, 1, 1, 0}}, rem = {{1, 1, 1, 1}, {1, 1, 1, 0}};
+    for (int s = 0; s < 2; ++s) {
+      trials.push_back(trial(10 + s, "softmax", std::to_string(s + 1), 0));
+      trials.push_back(trial(20 + s, "remix", std::to_string(s + 1), 0));
+      outcomes[10 + s]["final/math/exact_match"] = soft[s];
+      outcomes[20 + s]["final/math/exact_match"] = rem[s];
+    }
+    for (auto& t : trials) {
+      double sum = 0;
+      for (double x : outcomes[t.run_id]["final/math/exact_match"]) sum += x;
+      t.metrics["final/math/exact_match"] = sum / 4;
+    }
+    trials.push_back(trial(23, "remix", "3", 0.9));
+  }
+};
+
+TEST(PairedComparison, PairsBySeedAndExampleAndCountsTheUnpairedSeed) {
+  Fixture f;
+  auto q = parse_against("router.plugin=softmax");
+  auto table = paired_comparison(f.trials, f.outcomes, q);
+  ASSERT_EQ(table.long_.rows.size(), 1u);  // one group (remix), one score metric (parameter counts are not scores)
+  const auto& row = table.long_.rows[0];
+  EXPECT_EQ(row[0], "remix");
+  EXPECT_EQ(row[3], "final/math/exact_match");
+  EXPECT_DOUBLE_EQ(row[4].get<double>(), 0.375);  // seed 1: +0.5, seed 2: +0.25
+  EXPECT_EQ(row[9], 2);                            // paired seeds
+  EXPECT_EQ(row[10], 1);                           // seed 3 has no baseline
+  EXPECT_EQ(row[11], 8);                           // paired examples
+  EXPECT_LE(row[5].get<double>(), 0.375);
+  EXPECT_GE(row[6].get<double>(), 0.375);
+  EXPECT_EQ(table.wide.columns[0], "router.plugin");
+}
+
+TEST(PairedComparison, WithoutOutcomesEachSeedIsOneExample) {
+  Fixture f;
+  auto table = paired_comparison(f.trials, {}, parse_against("router.plugin=softmax"));
+  EXPECT_DOUBLE_EQ(table.long_.rows[0][4].get<double>(), 0.375);
+  EXPECT_EQ(table.long_.rows[0][11], 2);
+}
+
+TEST(PairedComparison, BadBaselinesAreRefusedNamingWhatThereIs) {
+  Fixture f;
+  auto message = [&](const std::string& against) {
+    try {
+      paired_comparison(f.trials, f.outcomes, parse_against(against));
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("train.lr=0.01").find("'train.lr' does not vary among the completed trials; these do: "
+                                          "router.plugin"),
+            std::string::npos)
+      << message("train.lr=0.01");
+  EXPECT_NE(message("router.plugin=hydra").find("no completed trial has that value; router.plugin is one of: "
+                                                "remix, softmax"),
+            std::string::npos)
+      << message("router.plugin=hydra");
+  for (const char* bad : {"router.plugin", "=softmax", "router.plugin="})
+    EXPECT_THROW(parse_against(bad), UserError) << bad;
+}
+
+}  // namespace
+}  // namespace remix::report
