@@ -32,12 +32,13 @@ PairedQuery parse_against(const std::string& against) {
 
 FinalOutcomes load_final_outcomes(store::ResultsStore& store) {
   FinalOutcomes out;
-  store::QueryResult rows;
-  try {
-    rows = store.read("SELECT run_id, metric, step, score FROM eval_outcomes ORDER BY run_id, metric, step, example");
-  } catch (const StoreError&) {
-    return out;  // a database of a remix that did not record outcomes (read-only: not migrated)
-  }
+  // A database of a remix that did not record outcomes (schema < 3; read-only, so not migrated) has none; any other
+  // read error is the user's to see.
+  auto version = store.read("SELECT max(version) FROM schema_version");
+  if (version.rows.empty() || !std::holds_alternative<std::int64_t>(version.rows[0][0]) ||
+      std::get<std::int64_t>(version.rows[0][0]) < 3)
+    return out;
+  auto rows = store.read("SELECT run_id, metric, step, score FROM eval_outcomes ORDER BY run_id, metric, step, example");
   std::map<std::pair<std::int64_t, std::string>, std::int64_t> last_step;
   for (const auto& r : rows.rows) {
     auto run = std::get<std::int64_t>(r[0]);
