@@ -25,6 +25,7 @@ case "$test_scope" in all|core) ;; *) echo "setup: --tests expects all or core, 
 packages=(
   build-essential cmake git pkg-config
   libtorch-dev libopenblas0-pthread          # LibTorch, on OpenBLAS (the reference BLAS is ~40x slower)
+  libopenblas0-openmp                         # OpenBLAS sharing LibTorch's OpenMP pool: remix links it (CMakeLists)
   libgloo-dev                                 # headers of the Gloo c10d backend in LibTorch (data parallelism)
   libyaml-cpp-dev libboost-dev libsqlite3-dev sqlite3 libfmt-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libpq-dev                                   # results stores on a PostgreSQL server
@@ -33,6 +34,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 bubblewrap                          # the code task runs samples with python3, sandboxed by bwrap
   python3-venv                                # tests/reference: the venv of the Python references (transformers, ...)
+  python3-torch                               # tests/bench/reference_step.py: the Python step bench_vs_python times
   chromium                                    # the report test renders the HTML report headless
 )
 

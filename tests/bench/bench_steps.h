@@ -42,6 +42,17 @@ inline std::vector<train::TextPair> step_examples(const train::TaskSet& tasks) {
   return pairs;
 }
 
+// What every step benchmark starts from: the quickstart's shape and tasks (seed 0), one set of base weights, and
+// the batch of step_examples.
+struct StepSetup {
+  config::ResolvedConfig probe = step_config("softmax", nlohmann::json::object());
+  std::shared_ptr<model::Tokenizer> tokenizer = model::make_tokenizer(probe);
+  model::TransformerOptions shape = model::transformer_options_from(probe, tokenizer->vocab_size());
+  model::Transformer base_weights = (torch::manual_seed(0), model::Transformer(shape));
+  train::TaskSet tasks{probe};
+  train::SequenceBatch batch = train::make_batch(*tokenizer, step_examples(tasks), true, shape.max_seq_len());
+};
+
 struct StepVariant {
   std::string name;
   train::AdaptedModel model;

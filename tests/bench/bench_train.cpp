@@ -48,16 +48,13 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 int main(int argc, char** argv) {
   set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
   std::printf("LibTorch %s, compute threads %d\n%s\n", TORCH_VERSION, compute_threads(), machine::summary().c_str());
-  torch::manual_seed(0);
-  auto probe = bench::step_config("softmax", nlohmann::json::object());
-  auto tokenizer = model::make_tokenizer(probe);
-  auto shape = model::transformer_options_from(probe, tokenizer->vocab_size());
-  model::Transformer base_weights(shape);
-
   // The same 16 training examples for every variant, taken from the three tasks in turn.
-  train::TaskSet tasks(probe);
-  auto pairs = bench::step_examples(tasks);
-  auto batch = train::make_batch(*tokenizer, pairs, true, shape.max_seq_len());
+  bench::StepSetup setup;
+  const auto& shape = setup.shape;
+  const auto& batch = setup.batch;
+  const auto& base_weights = setup.base_weights;
+  auto& tasks = setup.tasks;
+  auto& tokenizer = setup.tokenizer;
 
   const nlohmann::json mixture = {{"num_experts", 8}, {"top_k", 2}, {"r", 4}};
   std::vector<StepVariant> v;

@@ -71,7 +71,9 @@ torch::Tensor RoutingSiteImpl::site_noise_keys(const torch::Tensor& row_keys) co
   return out;
 }
 
-torch::Tensor RoutingSiteImpl::route(const torch::Tensor& x, const model::RoutingContext& ctx) {
+torch::Tensor RoutingSiteImpl::route(const torch::Tensor& site_input, const model::RoutingContext& ctx) {
+  // Routers always see the [B, T, D] grid; a packed forward's rows are unpacked for them and their weights packed.
+  const auto x = ctx.packed ? ctx.packed->unpack(site_input) : site_input;
   const auto B = x.size(0), T = x.size(1);
   RouteInput in;
   in.x = x;
@@ -113,7 +115,7 @@ torch::Tensor RoutingSiteImpl::route(const torch::Tensor& x, const model::Routin
     d.num_decisions = out.num_decisions;
     ctx.trace->record(std::move(d));
   }
-  return dense;
+  return ctx.packed ? dense.index_select(0, ctx.packed->index) : dense;
 }
 
 }  // namespace remix::adapter

@@ -23,8 +23,8 @@ class RoutingSiteImpl : public torch::nn::Module {
   RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name,
                   bool policy_gradient);
 
-  // x [B,T,D] -> dense expert weights [B·T, n].
-  torch::Tensor route(const torch::Tensor& x, const model::RoutingContext& ctx);
+  // x [B,T,D] -> dense expert weights [B·T, n]; with ctx.packed, rows [N,D] -> [N, n].
+  torch::Tensor route(const torch::Tensor& site_input, const model::RoutingContext& ctx);
 
   const RouterContext& context() const { return context_; }
   Router& router() const { return *router_; }

@@ -6,11 +6,13 @@
 
 #include "cli/commands.h"
 #include "common/build_info.h"
+#include "common/compute_threads.h"
 #include "common/log.h"
 #include "remix/errors.h"
 
 int main(int argc, char** argv) {
   using namespace remix;
+  reexec_with_short_openmp_spin(argv);
   CLI::App app{"remix: Mixture-of-LoRAs finetuning experiments (ReMix and learned-weight baselines)", "remix"};
   app.set_version_flag("--version", std::string(build_info::version()) + " (" + build_info::git_rev() +
                                         (build_info::git_dirty() ? ", dirty" : "") + ")");

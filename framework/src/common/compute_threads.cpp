@@ -2,6 +2,9 @@
 #include "common/compute_threads.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <thread>
@@ -25,14 +28,44 @@ SetBlasThreads openblas_setter() {
 
 }  // namespace
 
+BlasThreading blas_threading() {
+  using GetParallel = int (*)();
+  static auto fn = reinterpret_cast<GetParallel>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+  if (!fn) return BlasThreading::NotOpenBlas;
+  switch (fn()) {  // OpenBLAS's codes: 0 sequential, 1 pthreads, 2 OpenMP
+    case 1: return BlasThreading::Pthreads;
+    case 2: return BlasThreading::OpenMP;
+    default: return BlasThreading::Sequential;
+  }
+}
+
+const char* blas_threading_name(BlasThreading t) {
+  switch (t) {
+    case BlasThreading::OpenMP: return "OpenMP";
+    case BlasThreading::Pthreads: return "pthreads";
+    case BlasThreading::Sequential: return "sequential";
+    default: return "not OpenBLAS";
+  }
+}
+
 void set_compute_threads(int threads) {
   current = threads > 0 ? threads : all_cores();
-  if (auto set_blas = openblas_setter()) {
+  auto set_blas = openblas_setter();
+  if (blas_threading() == BlasThreading::OpenMP) {  // one pool: OpenBLAS follows omp_get_max_threads
+    if (set_blas) set_blas(current);
+    torch::set_num_threads(current);
+  } else if (set_blas) {
     set_blas(current);
     torch::set_num_threads(1);
   } else {
     torch::set_num_threads(current);
   }
+}
+
+void reexec_with_short_openmp_spin(char** argv) {
+  if (std::getenv("GOMP_SPINCOUNT") || std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("GOMP_SPINCOUNT", kOpenMpSpinCount, 1);
+  execv("/proc/self/exe", argv);  // only returns on failure: run on with libgomp's default
 }
 
 int compute_threads() { return current > 0 ? current : all_cores(); }

@@ -1,6 +1,8 @@
 // Machine facts (see machine.h).
 #include "common/machine.h"
 
+#include "common/compute_threads.h"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -76,7 +78,8 @@ std::string blas_core() {
 std::string summary() {
   auto features = cpu_features();
   return "CPU " + cpu_model() + (features.empty() ? "" : " (" + features + ")") + ", " +
-         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " + blas_core();
+         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " + blas_core() + ", " +
+         blas_threading_name(blas_threading()) + " threads";
 }
 
 }  // namespace remix::machine

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "model/packed_rows.h"
+
 namespace remix::adapter {
 class RoutingTrace;
 }
@@ -39,12 +41,16 @@ struct RoutingContext {
   // before; router_state keeps each site's per-generation state (see remix::RouteInput::state).
   bool decoding = false;
   std::map<std::string, torch::Tensor>* router_state = nullptr;
+  // Set by the transformer when this forward runs on packed rows (packed_rows.h): sub-block inputs are then
+  // [N, D], not [B, T, D].
+  const PackedRows* packed = nullptr;
 };
 
 // An adapter attached to one sub-block (the attention or the FFN of a transformer block).
 class SubBlockAdapter : public torch::nn::Module {
  public:
-  // Called once per forward with the sub-block's input (after its RMSNorm), before any projection runs.
+  // Called once per forward with the sub-block's input (after its RMSNorm; [B,T,D], or [N,D] rows when ctx.packed),
+  // before any projection runs.
   virtual void begin(const torch::Tensor& x, const RoutingContext& ctx) = 0;
   // The output of projection p for input `in`; `base` is the frozen projection (the adapter computes it, so
   // it can fuse it with its own products).

@@ -104,8 +104,8 @@ void AttentionImpl::set_adapter(std::shared_ptr<SubBlockAdapter> adapter) {
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const BlockInputs& in, LayerCache* cache) {
   const auto& ctx = *in.routing;
+  if (ctx.packed) return forward_packed(x, in);
   const auto B = x.size(0), T = x.size(1);
-  const auto groups = n_heads_ / n_kv_heads_;
   if (adapter_) adapter_->begin(x, ctx);
   auto heads = [&](Projection p, torch::nn::Linear& lin, std::int64_t n) {
     return project_through(adapter_, p, lin, x, ctx).view({B, T, n, head_dim_});
@@ -120,17 +120,44 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const BlockInputs& 
     keys = cache->k.narrow(2, 0, in.start + T);
     values = cache->v.narrow(2, 0, in.start + T);
   }
-  const auto L = keys.size(2);
+  return project_through(adapter_, Projection::O, o, attend(qh, keys, values, in.allowed), ctx);
+}
+
+torch::Tensor AttentionImpl::forward_packed(const torch::Tensor& x, const BlockInputs& in) {
+  const auto& ctx = *in.routing;
+  const auto& packed = *ctx.packed;
+  const auto N = x.size(0);
+  if (adapter_) adapter_->begin(x, ctx);
+  auto rows = [&](Projection p, torch::nn::Linear& lin, std::int64_t n) {
+    return project_through(adapter_, p, lin, x, ctx).view({N, n, head_dim_});
+  };
+  auto qr = RotaryEmbedding::rotate(rows(Projection::Q, q, n_heads_), in.cos, in.sin, rope_style_);
+  auto kr = RotaryEmbedding::rotate(rows(Projection::K, k, n_kv_heads_), in.cos, in.sin, rope_style_);
+  auto vr = rows(Projection::V, v, n_kv_heads_);
+  std::vector<torch::Tensor> out;
+  for (const auto& g : packed.groups) {  // each group a batch of its own, cut to its longest row
+    auto grid = [&](const torch::Tensor& r) { return packed.unpack_group(g, r.narrow(0, g.offset, g.count)); };
+    auto allowed = in.allowed.index_select(0, g.batch_rows).narrow(3, 0, g.length).narrow(4, 0, g.length);
+    auto o_g = attend(grid(qr), grid(kr).transpose(1, 2), grid(vr).transpose(1, 2), allowed);
+    out.push_back(packed.pack_group(g, o_g));
+  }
+  return project_through(adapter_, Projection::O, o, torch::cat(out), ctx);
+}
+
+torch::Tensor AttentionImpl::attend(const torch::Tensor& qh, const torch::Tensor& keys, const torch::Tensor& values,
+                                    const torch::Tensor& allowed) const {
+  const auto B = qh.size(0), T = qh.size(1), L = keys.size(2);
+  const auto groups = n_heads_ / n_kv_heads_;
   // Query head h reads key/value head h / groups (llama2.c): group the queries of one KV head together so the
   // keys are never copied per query head.
   auto qg = qh.view({B, T, n_kv_heads_, groups, head_dim_})
                 .permute({0, 2, 3, 1, 4})
                 .reshape({B, n_kv_heads_, groups * T, head_dim_});
   auto scores = torch::matmul(qg, keys.transpose(-1, -2)).div_(std::sqrt(static_cast<double>(head_dim_)));
-  scores = scores.view({B, n_kv_heads_, groups, T, L}).masked_fill(in.allowed.logical_not(), -INFINITY);
+  scores = scores.view({B, n_kv_heads_, groups, T, L}).masked_fill(allowed.logical_not(), -INFINITY);
   auto attn = torch::softmax(scores, -1).view({B, n_kv_heads_, groups * T, L});
   auto out = torch::matmul(attn, values).view({B, n_kv_heads_, groups, T, head_dim_}).permute({0, 3, 1, 2, 4});
-  return project_through(adapter_, Projection::O, o, out.reshape({B, T, n_heads_ * head_dim_}), ctx);
+  return out.reshape({B, T, n_heads_ * head_dim_});
 }
 
 // --- SwiGLU feed-forward ---

@@ -45,7 +45,7 @@ class RotaryEmbedding {
 // What every block of one forward shares: rotary tables for its positions, which keys each query may see,
 // the KV-cache column the call starts at, and the routing context.
 struct BlockInputs {
-  torch::Tensor cos, sin;  // [B,T,1,head_dim/2]
+  torch::Tensor cos, sin;  // [B,T,1,head_dim/2], or [N,1,head_dim/2] for packed rows
   torch::Tensor allowed;   // [B,1,1,T,L] bool: query t may attend to key column j (causal, non-padding)
   std::int64_t start = 0;  // first KV-cache column of this call's tokens
   const RoutingContext* routing = nullptr;
@@ -61,12 +61,17 @@ class AttentionImpl : public torch::nn::Module {
   explicit AttentionImpl(const TransformerOptions& opt);
   // x [B,T,D] (already normalised). With a cache, this call's keys/values are written at columns
   // [start, start+T) and the queries attend to columns [0, start+T).
+  // With in.routing->packed, x is [N,D] rows and attention runs per group of rows (packed_rows.h); no cache then.
   torch::Tensor forward(const torch::Tensor& x, const BlockInputs& in, LayerCache* cache);
   void set_adapter(std::shared_ptr<SubBlockAdapter> adapter);
 
   torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
 
  private:
+  torch::Tensor forward_packed(const torch::Tensor& x, const BlockInputs& in);
+  // Rotated queries [B,T,H,hd] over keys and values [B,KV,L,hd], `allowed` [B,1,1,T,L] -> [B,T,H·hd].
+  torch::Tensor attend(const torch::Tensor& qh, const torch::Tensor& keys, const torch::Tensor& values,
+                       const torch::Tensor& allowed) const;
   std::int64_t n_heads_, n_kv_heads_, head_dim_;
   RopeStyle rope_style_;
   std::shared_ptr<SubBlockAdapter> adapter_;

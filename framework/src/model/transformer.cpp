@@ -84,12 +84,22 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& tokens, const Routin
   in.start = start;
   in.routing = &ctx;
 
-  auto h = embed->forward(tokens);
+  // On the CPU, a forward without a cache computes on the real tokens only (packed_rows.h). Not on a GPU: finding
+  // the rows would wait for the device, and there wide kernels make padding cheap.
+  PackedRows packed;
+  if (!cache && tokens.is_cpu() && !valid.all().item<bool>() && valid.any().item<bool>()) {
+    packed = pack_rows(valid);
+    ctx.packed = &packed;
+    in.cos = packed.pack(in.cos);  // [N,1,head_dim/2]: the rows' own positions
+    in.sin = packed.pack(in.sin);
+  }
+  auto h = embed->forward(ctx.packed ? tokens.reshape({-1}).index_select(0, packed.index) : tokens);
   if (h.scalar_type() != torch::kFloat32) h = h.to(torch::kFloat32);  // an embedding stored in bfloat16
   for (std::size_t i = 0; i < layers->size(); ++i)
     h = layers->ptr<TransformerBlockImpl>(i)->forward(h, in, cache ? &cache->layer(i) : nullptr);
   h = norm->forward(h);
   auto logits = frozen_linear(h, head ? head->weight : embed->weight, torch::Tensor());
+  if (ctx.packed) logits = packed.unpack(logits);  // padding cells: zero logits, which no loss counts
   if (cache) cache->commit(valid);
   return logits;
 }

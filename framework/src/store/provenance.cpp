@@ -6,9 +6,11 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "common/build_info.h"
+#include "common/compute_threads.h"
 #include "common/machine.h"
 #include "common/sha256.h"
 #include "remix/plugin.h"
@@ -32,6 +34,9 @@ std::map<std::string, std::string> provenance_tags() {
   t["sqlite.version"] = sqlite3_libversion();
   t["blas"] = machine::blas_library();
   t["blas.core"] = machine::blas_core();  // the kernel OpenBLAS chose for this CPU
+  t["blas.threading"] = blas_threading_name(blas_threading());  // OpenMP shares LibTorch's pool, pthreads does not
+  const char* spin = std::getenv("GOMP_SPINCOUNT");
+  t["openmp.spincount"] = spin ? spin : "default";
   t["cpu.model"] = machine::cpu_model();
   t["cpu.features"] = machine::cpu_features();
   t["host"] = host_name();

@@ -103,12 +103,16 @@ TEST(Cli, PluginsListsTestPluginsAndDescribesOne) {
 
 TEST(Cli, RunRecordsTheTrialWithProvenance) {
   test::TempDir dir;
-  auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir))});
+  // Started without libgomp settings, the binary gives itself the short spin (compute_threads.h) and records it.
+  auto r = run_command({"/usr/bin/env", "-u", "GOMP_SPINCOUNT", "-u", "OMP_WAIT_POLICY", test::remix_bin(),
+                        "--plugin-path", test::test_plugin_dir(), "run", good_config(dir, test::tiny_trial_yaml(dir))});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto q = run_command({test::remix_bin(), "query", dir.file("results.db"),
                         "SELECT key, value FROM tags WHERE key IN ('remix.git_rev', 'plugin.router.name', "
-                        "'torch.version') ORDER BY key", "--format", "csv"});
+                        "'torch.version', 'openmp.spincount', 'blas.threading') ORDER BY key", "--format", "csv"});
   ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("openmp.spincount,300"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("blas.threading,"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("plugin.router.name,test_router"), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("remix.git_rev,"), std::string::npos);
   EXPECT_NE(q.out.find(std::string("torch.version,") + TORCH_VERSION), std::string::npos) << q.out;  // this build's

@@ -88,8 +88,9 @@ TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   }
   auto tags = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM tags WHERE key IN ('plugin.router.sha256', "
                                                       "'plugin.tasks.math.path', 'base.sha256', 'remix.git_rev', "
-                                                      "'cpu.model', 'cpu.features', 'blas', 'blas.core')");
-  EXPECT_EQ(std::get<std::int64_t>(tags.rows[0][0]), 8);
+                                                      "'cpu.model', 'cpu.features', 'blas', 'blas.core', "
+                                                      "'blas.threading', 'openmp.spincount')");
+  EXPECT_EQ(std::get<std::int64_t>(tags.rows[0][0]), 10);
   auto pre = store::query_readonly(dir.file("r.db"), "SELECT status FROM runs WHERE kind = 'pretrain'");
   ASSERT_EQ(pre.rows.size(), 1u);  // the base model's pretraining is a run of its own
   EXPECT_EQ(std::get<std::string>(pre.rows[0][0]), "completed");
