@@ -7,8 +7,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <vector>
 
 namespace remix::routing {
@@ -89,6 +91,22 @@ inline torch::Tensor log_prob_without_replacement(const torch::Tensor& logits, c
       remaining = remaining.scatter(-1, experts.narrow(-1, j, 1), -std::numeric_limits<double>::infinity());
   }
   return total;
+}
+
+// log P({e_1..e_k}) = log Σ over the k! orders of Q(order): the log probability of drawing this set of experts, in
+// any order, without replacement from softmax(logits). When what is computed depends on the set alone (ReMix: every
+// chosen expert weighs the same ω), scoring the set is as unbiased as scoring the order, and less noisy: its score
+// function is the order's averaged over the orders of the set (a Rao-Blackwellisation). k! terms: for small k.
+inline torch::Tensor log_prob_of_set(const torch::Tensor& logits, const torch::Tensor& experts) {
+  const auto k = experts.size(-1);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(k));
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  std::vector<torch::Tensor> terms;
+  do {
+    auto columns = torch::tensor(order, torch::dtype(torch::kLong).device(experts.device()));
+    terms.push_back(log_prob_without_replacement(logits, experts.index_select(-1, columns)));
+  } while (std::next_permutation(order.begin(), order.end()));
+  return torch::stack(terms, -1).logsumexp(-1);
 }
 
 // Σ over tokens t with mask[b,t] of values[b,t] -> [B]. Masked entries are dropped, not multiplied by zero,

@@ -1,7 +1,8 @@
 // The ReMix router (reinforcement routing, arXiv 2603.10160; docs/architecture.md §4). Logits z = P·x (P: n×D, no bias)
 // on the detached site input, q = softmax(z). Training draws k distinct experts by Gumbel-top-k (sampling without
 // replacement from q) and reports log Q of the ordered draw, summed over the sequence's valid tokens, for the
-// host's RLOO estimator: the router learns only through log Q, never through the weights. Every chosen expert
+// host's RLOO estimator: the router learns only through log Q, never through the weights. `score: set` reports the
+// log-probability of the unordered set instead (Σ over its orders): the layer's output depends on the set alone. Every chosen expert
 // gets the same constant weight ω, so the applied weights cannot collapse (their ESS is exactly k). Eval routes
 // to the top-k of q (ties to the lower index), or samples with `inference: sample`.
 //
@@ -14,6 +15,7 @@
 #include <remix/plugin.h>
 
 #include <cmath>
+#include <string>
 
 namespace {
 
@@ -29,6 +31,11 @@ const remix::ParamSpec kParams[] = {
         .one_of("token|sequence"),
     remix::param("inference", ParamType::Choice, "topk", "eval routing: top-k of q, or a sample (ablation)")
         .one_of("topk|sample"),
+    remix::param("score", ParamType::Choice, "order",
+                 "what RLOO's log-probability scores: order = the ordered draw, log Q (the paper's); set = the "
+                 "unordered set, log of Q summed over its k! orders (same expectation, less noise; top_k <= 6)")
+        .one_of("order|set")
+        .in_key_when_set(),
     remix::param("router_init", ParamType::Choice, "normal", "router weights N(0, router_init_range), or zeros")
         .one_of("normal|zeros"),
     remix::param("router_init_range", ParamType::Float, "0.02", "std of the normal router init").range(0, 10),
@@ -47,7 +54,12 @@ class ReMixRouter : public remix::Router {
         n_(c.num_experts),
         k_(c.top_k),
         per_sequence_(p.get_string("granularity") == "sequence"),
-        sample_at_eval_(p.get_string("inference") == "sample") {
+        sample_at_eval_(p.get_string("inference") == "sample"),
+        score_set_(p.get_string("score") == "set") {
+    if (score_set_ && c.top_k > kMaxSetK)
+      throw remix::ConfigError("router.score: set sums log Q over the k! orders of each selection and takes "
+                               "adapter.top_k <= " + std::to_string(kMaxSetK) + ", got adapter.top_k=" +
+                               std::to_string(c.top_k) + "; use router.score: order");
     weight_ = register_parameter("weight", torch::zeros({c.num_experts, c.input_dim}));
     if (p.get_string("router_init") == "normal") {
       torch::NoGradGuard no_grad;
@@ -76,7 +88,8 @@ class ReMixRouter : public remix::Router {
       auto keys = in.training ? in.noise_keys : torch::Tensor();
       experts = sample ? remix::routing::gumbel_topk(logits, k_, keys) : remix::routing::topk_lower_index(logits, k_);
       if (sample) {
-        auto log_q = remix::routing::log_prob_without_replacement(logits, experts);  // [B,T']
+        auto log_q = score_set_ ? remix::routing::log_prob_of_set(logits, experts)  // [B,T']
+                                : remix::routing::log_prob_without_replacement(logits, experts);
         auto counted = per_sequence_ ? in.mask.any(1, /*keepdim=*/true) : in.mask;   // a decision per counted cell
         out.log_prob = remix::routing::masked_sum(log_q, counted);
         out.num_decisions = counted.sum(1).to(in.x.dtype());
@@ -93,7 +106,8 @@ class ReMixRouter : public remix::Router {
  private:
   double omega_;
   std::int64_t n_, k_;
-  bool per_sequence_, sample_at_eval_;
+  static constexpr std::int64_t kMaxSetK = 6;  // 720 orders per decision
+  bool per_sequence_, sample_at_eval_, score_set_;
   torch::Tensor weight_;
 };
 

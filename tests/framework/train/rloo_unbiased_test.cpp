@@ -3,6 +3,7 @@
 // Q(a₁..a_k) = Π_i q_{a_i} / (1 − Σ_{j<i} q_{a_j})):
 //   - one routing site with n = 4 experts and k = 1, 2, 3, 4 (k ≥ 3 catches a log Q that removes only the
 //     previous draw from the pool, which k = 2 cannot tell apart), a loss given for every ordered selection;
+//   - ReMix's `score: set` for a loss of the unordered set (k = 2, 3), against the ordered score;
 //   - two distinct sequences of two tokens, the second sequence's last token padding, in the replicated-batch
 //     layout the trainer uses (row m·B + b), each sequence's loss a function of its valid tokens' selections.
 // The mean of 25,000 RLOO (and REINFORCE) estimates from the trainer's own loss function must match within
@@ -13,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <string>
 
 #include "support/models.h"
 #include "train/policy_gradient.h"
@@ -37,10 +40,10 @@ struct Site {
   std::int64_t k;
 };
 
-Site make_site(std::int64_t k) {
+Site make_site(std::int64_t k, const std::map<std::string, ParamValue>& params = {}) {
   auto lib = test::router_plugin("remix");
   auto ctx = adapter::MixtureOptions().num_experts(kN).top_k(k).r(4).lora_alpha(8).router_context("layers.0.ffn", kD);
-  Site s{lib->create_router(test::router_params(*lib), ctx), {}, k};
+  Site s{lib->create_router(test::router_params(*lib, params), ctx), {}, k};
   torch::manual_seed(7);
   s.weight = s.router->named_parameters()["weight"];
   torch::NoGradGuard g;
@@ -121,22 +124,23 @@ torch::Tensor single_token_input() {
 }
 
 // ∇_P E[L] with q = softmax(P x).
-torch::Tensor exact_single(const Site& s) {
+torch::Tensor exact_single(const Site& s, const std::function<double(const Selection&)>& loss = loss_of) {
   auto P = s.weight.detach().clone().requires_grad_(true);
   auto q = torch::softmax(P.mv(single_token_input()), 0);
   auto expected = torch::zeros({});
-  for_each_selection(q, s.k, [&](const Selection& sel, const torch::Tensor& p) { expected = expected + p * loss_of(sel); });
+  for_each_selection(q, s.k, [&](const Selection& sel, const torch::Tensor& p) { expected = expected + p * loss(sel); });
   expected.backward();
   return P.grad().flatten().to(torch::kDouble);
 }
 
-Estimate estimate_single(Site& s, Estimator estimator, std::uint64_t seed, double scale = 1.0) {
+Estimate estimate_single(Site& s, Estimator estimator, std::uint64_t seed, double scale = 1.0,
+                         const std::function<double(const Selection&)>& loss = loss_of) {
   auto x = single_token_input().view({1, 1, kD}).expand({kM * kPerChunk, 1, kD}).contiguous();
   auto mask = torch::ones({kM * kPerChunk, 1}, torch::kBool);
   return estimate(
       [&] {
         return routed_gradient(s, x, mask, estimator,
-                               [](std::int64_t, const std::vector<Selection>& tokens) { return loss_of(tokens[0]); });
+                               [&](std::int64_t, const std::vector<Selection>& tokens) { return loss(tokens[0]); });
       },
       seed, scale);
 }
@@ -165,6 +169,31 @@ TEST_P(RlooUnbiasedK, RlooHasLowerVarianceThanReinforce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(TopK, RlooUnbiasedK, ::testing::Values(1, 2, 3, 4),
+                         [](const auto& info) { return "k" + std::to_string(info.param); });
+
+// ReMix's `score: set` (the unordered set's log-probability, routing::log_prob_of_set): for a loss of the set alone
+// — what ReMix computes, every chosen expert weighing the same — both scores are unbiased, and the set's, the
+// order's score averaged over the set's orders, has the lower variance.
+double set_loss_of(Selection s) {
+  std::sort(s.begin(), s.end());
+  return loss_of(s);
+}
+
+class SetScoreK : public ::testing::TestWithParam<std::int64_t> {};
+
+TEST_P(SetScoreK, IsUnbiasedAndLessNoisyThanTheOrderedScoreForALossOfTheSet) {
+  Site set = make_site(GetParam(), {{"score", std::string("set")}}), order = make_site(GetParam());
+  auto exact = exact_single(set, set_loss_of);
+  auto with_set = estimate_single(set, Estimator::Rloo, 21, 1.0, set_loss_of);
+  auto with_order = estimate_single(order, Estimator::Rloo, 21, 1.0, set_loss_of);
+  EXPECT_LT(z_score(with_set, exact), 4.0) << "k=" << set.k << ": mean\n" << with_set.mean << "\nexact\n" << exact;
+  EXPECT_LT(z_score(with_order, exact), 4.0) << "k=" << set.k;
+  double v_set = with_set.per_estimate_variance.sum().item<double>();
+  double v_order = with_order.per_estimate_variance.sum().item<double>();
+  EXPECT_LT(v_set, v_order) << "k=" << set.k << ": set " << v_set << " order " << v_order;
+}
+
+INSTANTIATE_TEST_SUITE_P(TopK, SetScoreK, ::testing::Values(2, 3),
                          [](const auto& info) { return "k" + std::to_string(info.param); });
 
 TEST(RlooUnbiased, ABiasedEstimatorIsCaught) {

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <map>
 
+#include "remix/errors.h"
 #include "support/models.h"
+#include "support/test_env.h"
 
 namespace remix {
 namespace {
@@ -84,6 +86,36 @@ void check_ordered_selection_frequencies(bool keyed) {
   // 12 ordered cells: 11 degrees of freedom; the 0.999 quantile of chi-square(11) is 31.26.
   EXPECT_LT(chi2, 31.26) << "empirical frequencies do not follow exp(log Q)";
   EXPECT_GT(chi2_with_replacement, 31.26) << "the test cannot tell a wrong sampler apart";
+}
+
+TEST(ReMixRouter, ScoreSetReportsTheUnorderedSetsProbability) {
+  auto ordered = make_remix({}), set = make_remix({{"score", std::string("set")}});
+  identity_router(*ordered);
+  identity_router(*set);
+  const std::vector<float> z = {1.0f, 0.2f, -0.5f, 0.7f};
+  torch::manual_seed(5);
+  auto a = ordered->route(tokens_with_logits(z, 64, true));
+  torch::manual_seed(5);
+  auto b = set->route(tokens_with_logits(z, 64, true));
+  ASSERT_TRUE(torch::equal(a.experts, b.experts));  // the same draws; only what is scored differs
+  std::vector<double> q(kN);
+  double norm = 0;
+  for (float v : z) norm += std::exp(static_cast<double>(v));
+  for (std::int64_t i = 0; i < kN; ++i) q[i] = std::exp(static_cast<double>(z[i])) / norm;
+  auto e = b.experts.view({64, kK}).contiguous();
+  for (std::int64_t row = 0; row < 64; ++row) {
+    const auto i = e[row][0].item<std::int64_t>(), j = e[row][1].item<std::int64_t>();
+    const double p_set = q[i] * q[j] / (1 - q[i]) + q[j] * q[i] / (1 - q[j]);  // either order
+    EXPECT_NEAR(std::exp(b.log_prob[row].item<double>()), p_set, 1e-6) << i << "," << j;
+    EXPECT_NEAR(std::exp(a.log_prob[row].item<double>()), q[i] * q[j] / (1 - q[i]), 1e-6) << i << "," << j;
+  }
+  // k! orders per decision: a top_k past 6 is refused naming both keys.
+  auto lib = test::router_plugin("remix");
+  auto wide = adapter::MixtureOptions().num_experts(8).top_k(7).r(4).router_context("layers.0.ffn", 8);
+  auto message = test::error_message<PluginError>(
+      [&] { lib->create_router(test::router_params(*lib, {{"score", std::string("set")}}), wide); });
+  EXPECT_NE(message.find("router.score"), std::string::npos) << message;
+  EXPECT_NE(message.find("adapter.top_k=7"), std::string::npos) << message;
 }
 
 TEST(ReMixRouter, OrderedSelectionsAreDrawnWithProbabilityExpLogQ) { check_ordered_selection_frequencies(false); }
