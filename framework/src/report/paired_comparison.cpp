@@ -131,7 +131,7 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
       }
       std::vector<nlohmann::json> wide = {g.second};
       if (!others.empty()) wide.push_back(g.first);
-      wide.push_back(metric.substr(std::string("final/").size()));
+      wide.push_back(metric_column(metric));
       if (diffs.empty()) {
         for (const char* c : {"no paired seeds", "", ""}) wide.push_back(c);
         wide.push_back(0);

@@ -40,6 +40,8 @@ std::string format_cell(const Aggregate& a) {
 
 }  // namespace
 
+std::string metric_column(const std::string& metric) { return metric.substr(metric.find('/') + 1); }
+
 std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys) {
   std::vector<std::string> parts;
   for (const auto& k : keys) {
@@ -285,7 +287,7 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
 
   ResultsTable out;
   out.wide.columns = {rows.empty() ? "trials" : text::join(rows, ", ")};
-  for (const auto& c : col_labels) out.wide.columns.push_back(q.cols.empty() ? c.substr(c.find('/') + 1) : c);
+  for (const auto& c : col_labels) out.wide.columns.push_back(q.cols.empty() ? metric_column(c) : c);
   out.long_.columns = {"row", "column", "metric", "mean", "std", "n", "failed", "unfinished", "best"};
   // The best mean of each column, by the metric's direction.
   std::map<std::string, double> best;

@@ -41,6 +41,9 @@ bool lower_is_better(const std::string& metric);
 // Counts such as final/params/lora_active_per_token or compute/flops describe a trial; they are not better or worse.
 bool is_score(const std::string& metric);
 
+// A metric as a table's column names it: without its stage ("final/", "eval/"): "final/math/exact_match" ->
+// "math/exact_match", "eval/code/loss" -> "code/loss".
+std::string metric_column(const std::string& metric);
 // "v" for one key, "k1=v1 k2=v2" for several, "all" for none: how tables name a group of trials.
 std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys);
 // A --where value matches the stored one as text, or as the same number however it is written.

@@ -57,6 +57,19 @@ TEST(PairedComparison, PairsBySeedAndExampleAndCountsTheUnpairedSeed) {
   EXPECT_EQ(table.wide.columns[0], "router.plugin");
 }
 
+TEST(PairedComparison, AnEvalMetricKeepsItsWholeNameInTheTable) {
+  // It showed "ode/loss" for eval/code/loss: the label dropped "final/"'s length whatever the stage was.
+  Fixture f;
+  for (auto& t : f.trials) t.metrics["eval/code/loss"] = t.run_id >= 20 ? 0.5 : 0.75;
+  auto q = parse_against("router.plugin=softmax");
+  q.metrics = {"eval/code/loss", "final/math/exact_match"};
+  auto table = paired_comparison(f.trials, f.outcomes, q);
+  ASSERT_EQ(table.wide.rows.size(), 2u);
+  EXPECT_EQ(table.wide.rows[0][1], "code/loss");
+  EXPECT_EQ(table.wide.rows[1][1], "math/exact_match");
+  EXPECT_DOUBLE_EQ(table.long_.rows[0][4].get<double>(), -0.25);
+}
+
 TEST(PairedComparison, WithoutOutcomesEachSeedIsOneExample) {
   Fixture f;
   auto table = paired_comparison(f.trials, {}, parse_against("router.plugin=softmax"));
