@@ -5,8 +5,8 @@ summed over the trace, the largest first; with two traces, side by side.
 
   profile_summary.py TRACE.json [OTHER.json] [--top N]      (bench_vs_python --profile DIR writes such traces)
 """
+import argparse
 import json
-import sys
 from collections import defaultdict
 
 
@@ -34,10 +34,11 @@ def self_times(path):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    top = int(sys.argv[sys.argv.index("--top") + 1]) if "--top" in sys.argv else 25
-    if "--top" in sys.argv:
-        args.remove(str(top))
+    parser = argparse.ArgumentParser(description="operators' self time in autograd-profiler Chrome traces")
+    parser.add_argument("traces", nargs="+", help="one trace, or several side by side")
+    parser.add_argument("--top", type=int, default=25, help="operators shown (largest first)")
+    a = parser.parse_args()
+    args, top = a.traces, a.top
     sides = [self_times(p) for p in args]
     names = sorted(set().union(*(t for t, _ in sides)), key=lambda n: -max(t.get(n, 0) for t, _ in sides))
     print("  ".join(f"{p[-40:]:>40}" for p in args))

@@ -78,8 +78,8 @@ std::string blas_core() {
 std::string summary() {
   auto features = cpu_features();
   return "CPU " + cpu_model() + (features.empty() ? "" : " (" + features + ")") + ", " +
-         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " + blas_core() + ", " +
-         blas_threading_name(blas_threading()) + " threads";
+         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " +
+         blas_core() + ", " + blas_threading_name(blas_threading()) + " threads";
 }
 
 }  // namespace remix::machine

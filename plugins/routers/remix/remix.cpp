@@ -2,8 +2,8 @@
 // on the detached site input, q = softmax(z). Training draws k distinct experts by Gumbel-top-k (sampling without
 // replacement from q) and reports log Q of the ordered draw, summed over the sequence's valid tokens, for the
 // host's RLOO estimator: the router learns only through log Q, never through the weights. `score: set` reports the
-// log-probability of the unordered set instead (Σ over its orders): the layer's output depends on the set alone. Every chosen expert
-// gets the same constant weight ω, so the applied weights cannot collapse (their ESS is exactly k). Eval routes
+// log-probability of the unordered set instead (Σ over its orders): the layer's output depends on the set alone.
+// Every chosen expert gets the same constant weight ω, so the applied weights cannot collapse (their ESS is exactly k). Eval routes
 // to the top-k of q (ties to the lower index), or samples with `inference: sample`.
 //
 // Training's Gumbel noise comes from the host's per-row keys (RouteInput::noise_keys), so a row samples the same

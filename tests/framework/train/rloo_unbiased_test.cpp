@@ -128,7 +128,8 @@ torch::Tensor exact_single(const Site& s, const std::function<double(const Selec
   auto P = s.weight.detach().clone().requires_grad_(true);
   auto q = torch::softmax(P.mv(single_token_input()), 0);
   auto expected = torch::zeros({});
-  for_each_selection(q, s.k, [&](const Selection& sel, const torch::Tensor& p) { expected = expected + p * loss(sel); });
+  for_each_selection(q, s.k,
+                     [&](const Selection& sel, const torch::Tensor& p) { expected = expected + p * loss(sel); });
   expected.backward();
   return P.grad().flatten().to(torch::kDouble);
 }
