@@ -113,6 +113,11 @@ struct RouteOutput {
   torch::Tensor log_prob;  // [B] log Q of the sampled selections over valid tokens (policy-gradient routers)
   torch::Tensor aux_loss;  // scalar auxiliary loss, or undefined
   torch::Tensor num_decisions;  // [B] how many sampled decisions log_prob sums (policy-gradient routers)
+  // Optional, per-token policy-gradient routers: [B,T] each token's share of log_prob (the log Q of the decision
+  // made at that token, 0 where log_prob counts none), summing over T to log_prob. With it the host can credit a
+  // decision only with the losses it can change (train.credit: to-go); a router without it trains with
+  // train.credit: sequence only.
+  torch::Tensor token_log_prob;
 };
 
 // A router: one per routing site, made by the plugin's factory where the site is built. What it is (its

@@ -20,6 +20,8 @@ struct Example {
   std::vector<std::string> choices;  // multiple-choice continuations (empty for generation tasks)
   std::int64_t label = -1;           // index of the correct choice
   std::map<std::string, std::string> metadata;  // task-specific (tests, entry point, source file:line, ...)
+  // metadata["split_group"]: training examples that share it (several wordings of one fact) are held out for
+  // validation together (eval.validation), so a validation example is never answered by a near copy in training.
 };
 
 enum class Split : std::uint32_t { Train = 0, Eval = 1 };

@@ -114,6 +114,13 @@ AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options
   attached.options = options;
   model->freeze_base();
 
+  // In the last block, what position t's FFN, query and output projections compute reaches only position t's logits
+  // (keys and values reach the later positions' attention; any earlier block reaches later blocks at every position).
+  auto reaches_later = [&](std::size_t layer, std::optional<Projection> p, int sub) {
+    if (layer + 1 < model->num_blocks()) return true;
+    if (!p) return sub == 0;
+    return *p == Projection::K || *p == Projection::V;
+  };
   for (std::size_t layer = 0; layer < model->num_blocks(); ++layer) {
     auto& block = model->block(layer);
     for (int sub = 0; sub < 2; ++sub) {
@@ -136,7 +143,10 @@ AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options
         sites.emplace(std::nullopt, RoutingSite(ctx, create(ctx), router.name, router.traits.policy_gradient));
       }
       for (auto& [p, m] : adapted) attached.modules.push_back(m);
-      for (auto& [p, s] : sites) attached.sites.push_back(s);
+      for (auto& [p, s] : sites) {
+        s->set_reaches_later_positions(reaches_later(layer, p, sub));
+        attached.sites.push_back(s);
+      }
       auto mixture = std::make_shared<MixtureBlockImpl>(std::move(adapted), std::move(sites));
       if (sub == 0)
         block.attn->set_adapter(mixture);

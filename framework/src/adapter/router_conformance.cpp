@@ -118,6 +118,13 @@ class Suite {
         if (!out.num_decisions.defined() || out.num_decisions.sizes() != c10::IntArrayRef({B}))
           where(fmt::format("num_decisions {} should be [{}] beside log_prob", shape_of(out.num_decisions), B));
       }
+      if (out.token_log_prob.defined()) {
+        if (!out.log_prob.defined()) where("a token_log_prob without a log_prob");
+        else if (out.token_log_prob.sizes() != c10::IntArrayRef({B, T}))
+          where(fmt::format("token_log_prob {} should be [{}, {}]", shape_of(out.token_log_prob), B, T));
+        else if (!torch::allclose(out.token_log_prob.sum(1), out.log_prob, 1e-4, 1e-4))
+          where("token_log_prob does not sum over the tokens to log_prob");
+      }
       if (out.aux_loss.defined() && out.aux_loss.numel() != 1)
         where(fmt::format("aux_loss {} should be a scalar", shape_of(out.aux_loss)));
     }

@@ -49,6 +49,8 @@ RouteOutput RoutingSiteImpl::checked(RouteOutput out, const torch::Tensor& x, co
     fail(fmt::format("route() returned probs {}, expected [{}, {}, {}]", shape_of(out.probs), B, T, n));
   if (out.log_prob.defined() && !has_shape(out.log_prob, {B}))
     fail(fmt::format("route() returned log_prob {}, expected [{}]", shape_of(out.log_prob), B));
+  if (out.token_log_prob.defined() && !has_shape(out.token_log_prob, {B, T}))
+    fail(fmt::format("route() returned token_log_prob {}, expected [{}, {}]", shape_of(out.token_log_prob), B, T));
   if (out.num_decisions.defined() && !has_shape(out.num_decisions, {B}))
     fail(fmt::format("route() returned num_decisions {}, expected [{}]", shape_of(out.num_decisions), B));
   if (out.aux_loss.defined() && out.aux_loss.numel() != 1)
@@ -113,6 +115,8 @@ torch::Tensor RoutingSiteImpl::route(const torch::Tensor& site_input, const mode
     d.log_prob = out.log_prob;
     d.aux_loss = out.aux_loss;
     d.num_decisions = out.num_decisions;
+    d.token_log_prob = out.token_log_prob;
+    d.reaches_later_positions = reaches_later_positions_;
     ctx.trace->record(std::move(d));
   }
   return ctx.packed ? dense.index_select(0, ctx.packed->index) : dense;

@@ -27,6 +27,11 @@ class RoutingSiteImpl : public torch::nn::Module {
   torch::Tensor route(const torch::Tensor& site_input, const model::RoutingContext& ctx);
 
   const RouterContext& context() const { return context_; }
+  // Whether a decision at position t can change the logits of positions after t (true unless the site sits where
+  // only position t reads it: the last block's FFN, its q and o projections). Recorded in the trace for
+  // train.credit: to-go.
+  void set_reaches_later_positions(bool reaches) { reaches_later_positions_ = reaches; }
+  bool reaches_later_positions() const { return reaches_later_positions_; }
   Router& router() const { return *router_; }
 
  private:
@@ -37,6 +42,7 @@ class RoutingSiteImpl : public torch::nn::Module {
   std::shared_ptr<Router> router_;
   std::string plugin_name_;
   bool policy_gradient_;
+  bool reaches_later_positions_ = true;
 };
 TORCH_MODULE(RoutingSite);
 

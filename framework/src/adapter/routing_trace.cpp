@@ -18,6 +18,20 @@ torch::Tensor sum_defined(const std::vector<SiteDecision>& decisions, torch::Ten
 
 torch::Tensor RoutingTrace::log_prob() const { return sum_defined(decisions_, &SiteDecision::log_prob); }
 
+std::optional<TokenLogProbs> RoutingTrace::token_log_prob() const {
+  TokenLogProbs out;
+  for (const auto& d : decisions_) {
+    if (!d.sampled) continue;
+    if (!d.token_log_prob.defined()) return std::nullopt;
+    auto& sum = d.reaches_later_positions ? out.reaching : out.own;
+    sum = sum.defined() ? sum + d.token_log_prob : d.token_log_prob;
+  }
+  if (!out.reaching.defined() && !out.own.defined()) return std::nullopt;
+  if (!out.reaching.defined()) out.reaching = torch::zeros_like(out.own);
+  if (!out.own.defined()) out.own = torch::zeros_like(out.reaching);
+  return out;
+}
+
 torch::Tensor RoutingTrace::num_decisions() const { return sum_defined(decisions_, &SiteDecision::num_decisions); }
 
 torch::Tensor RoutingTrace::aux_loss() const {

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ struct SiteDecision {
   torch::Tensor log_prob;       // [B] or undefined
   torch::Tensor aux_loss;       // scalar or undefined
   torch::Tensor num_decisions;  // [B] or undefined
+  torch::Tensor token_log_prob;  // [B,T] or undefined
+  bool reaches_later_positions = true;  // see RoutingSiteImpl::set_reaches_later_positions
+};
+
+// The per-token log Q of a trace's sampled decisions, split by what they can change (train.credit: to-go).
+struct TokenLogProbs {
+  torch::Tensor reaching;  // [B,T] Σ over sites whose decision at t can change the logits at t and after
+  torch::Tensor own;       // [B,T] Σ over sites whose decision at t changes the logits at t only (zeros if none)
 };
 
 class RoutingTrace {
@@ -33,6 +42,8 @@ class RoutingTrace {
   // Σ over sites of log Q per sequence, [B]: the policy-gradient term's log-probability. Undefined when no
   // site sampled (eval routing, or a router without a policy-gradient path).
   torch::Tensor log_prob() const;
+  // Per token and by reach; nullopt when a sampling site gave no token_log_prob (or none sampled).
+  std::optional<TokenLogProbs> token_log_prob() const;
   // Σ over sites of the sampled decisions behind log_prob, [B]; undefined when no site sampled.
   torch::Tensor num_decisions() const;
   // The mean of the auxiliary losses over the sites that report one; a zero scalar (on the weights' device) when none

@@ -56,10 +56,11 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
   for (const auto& t : tasks.tasks()) {
     const auto& p = cfg.plugin("tasks." + t.name);
     fmt::print("task {} (plugin {} {}, {})\n", t.name, p.name, p.version, p.path);
-    fmt::print("  {} train / {} eval examples; weight {}; eval by {}, metric {}\n", t.train.size(), t.eval.size(),
+    fmt::print("  {} train / {}{} eval examples; weight {}; eval by {}, metric {}\n", t.train.size(),
+               t.validation.empty() ? "" : fmt::format("{} validation / ", t.validation.size()), t.eval.size(),
                t.weight, t.task->eval_style() == EvalStyle::Generate ? "generation" : "choice log-likelihood",
                t.task->metric_name());
-    for (const auto* split : {&t.train, &t.eval}) {
+    for (const auto* split : {&t.train, &t.validation, &t.eval}) {
       if (split->empty()) continue;
       std::int64_t lo = 1 << 30, hi = 0;
       double sum = 0;
@@ -68,14 +69,17 @@ int show_data(const GlobalOptions& g, const DataOptions& o) {
         lo = std::min(lo, n), hi = std::max(hi, n), sum += static_cast<double>(n);
       }
       fmt::print("  {} tokens per example: min {} / mean {:.1f} / max {} (context {})\n",
-                 split == &t.train ? "train" : "eval", lo, sum / static_cast<double>(split->size()), hi, context);
+                 split == &t.train  ? "train"
+                 : split == &t.eval ? "eval"
+                                    : "validation",
+                 lo, sum / static_cast<double>(split->size()), hi, context);
     }
     auto own = pretraining_tokens[index++];
     fmt::print("  pretraining text: {} tokens ({:.0f}% of the base's corpus)\n", own,
                corpus_tokens > 0 ? 100.0 * static_cast<double>(own) / static_cast<double>(corpus_tokens) : 0.0);
     for (const auto& [k, v] : t.task->tags()) fmt::print("  tag {} = {}\n", k, v);
     for (const auto& [k, v] : t.task->stats()) fmt::print("  stat {} = {}\n", k, v);
-    const auto& examples = o.split == "eval" ? t.eval : t.train;
+    const auto& examples = o.split == "eval" ? t.eval : o.split == "validation" ? t.validation : t.train;
     for (int i = 0; i < o.show && i < static_cast<int>(examples.size()); ++i) {
       const auto& e = examples[static_cast<std::size_t>(i)];
       fmt::print("  {}[{}] {}\n    prompt: {}\n    answer: {}\n", o.split, i, e.id, quoted(e.prompt), quoted(e.answer));
@@ -95,7 +99,9 @@ void add_data_command(CLI::App& app, const GlobalOptions& global, Action& action
   cmd->add_option("file", o->file, "experiment YAML")->required();
   cmd->add_option("overrides", o->overrides, "key.path=value, +key.path=value, ~key.path");
   cmd->add_option("--show", o->show, "examples to print per task")->capture_default_str();
-  cmd->add_option("--split", o->split, "which examples to print")->check(CLI::IsMember({"train", "eval"}))->capture_default_str();
+  cmd->add_option("--split", o->split, "which examples to print")
+      ->check(CLI::IsMember({"train", "validation", "eval"}))
+      ->capture_default_str();
   cmd->callback([o, &global, &action] { action = [o, &global] { return show_data(global, *o); }; });
 }
 

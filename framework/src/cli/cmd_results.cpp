@@ -12,6 +12,7 @@
 #include "report/paired_comparison.h"
 #include "report/preview_comparison.h"
 #include "report/results.h"
+#include "report/selection.h"
 #include "report/table.h"
 #include "store/results_store.h"
 
@@ -20,7 +21,7 @@ namespace remix::cli {
 namespace {
 
 struct ResultsOptions {
-  std::string db, sweep, rows, cols, against, format = "table";
+  std::string db, sweep, rows, cols, against, select_by, select_over = "train.lr", format = "table";
   std::vector<std::string> metrics, where;
   bool previews = false;
 };
@@ -75,10 +76,19 @@ int print_results(const ResultsOptions& o) {
   q.where = report::parse_where(o.where);
   auto trials = report::load_trials(*db, o.sweep);
   if (trials.empty()) throw UserError(fmt::format("{}: no trials{}", o.db, o.sweep.empty() ? "" : " in sweep '" + o.sweep + "'"));
-  if (!o.against.empty()) return print_paired(o, *db, trials, q);
-  auto table = report::results_table(trials, q);
   auto format = report::parse_table_format(o.format);
   bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
+  if (!o.select_by.empty()) {  // the tables below then show only each group's chosen value
+    auto selection = report::select_by(trials, {o.select_by, o.select_over, q.where});
+    if (wide)
+      fmt::print("{} chosen on {} (mean over seeds; * chosen: {} is best)\n\n{}\n", o.select_over, o.select_by,
+                 report::lower_is_better(o.select_by) ? "lowest" : "highest",
+                 report::render(selection.choices, format));
+    trials = std::move(selection.kept);
+    q.where.clear();
+  }
+  if (!o.against.empty()) return print_paired(o, *db, trials, q);
+  auto table = report::results_table(trials, q);
   fmt::print("{}", report::render(wide ? table.wide : table.long_, format));
   if (wide) fmt::print("\nmean ± sample std over seeds (n = completed trials); * best in column\n");
   return 0;
@@ -137,6 +147,10 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
                                   "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
                                   "with 95% intervals (bootstrap over seeds and examples, seed-level t)");
   against->excludes(rows)->excludes(cols);
+  cmd->add_option("--select-by", o->select_by,
+                  "a validation metric (val/math/loss, or val/loss: the mean over tasks): in each group keep only the "
+                  "--select-over value with the best mean, then show the tables for those trials");
+  cmd->add_option("--select-over", o->select_over, "the key --select-by chooses a value of")->capture_default_str();
   cmd->add_flag("--previews", o->previews,
                 "previews of task weightings (remix preview) against the real trials: side by side, rank "
                 "correlation, regret, speed")
@@ -144,7 +158,8 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
       ->excludes(cols)
       ->excludes(metric)
       ->excludes(where)
-      ->excludes(against);
+      ->excludes(against)
+      ->excludes("--select-by");
   cmd->add_option("-f,--format", o->format, "output format")
       ->check(CLI::IsMember({"table", "markdown", "csv", "json"}))
       ->capture_default_str();

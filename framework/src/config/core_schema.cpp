@@ -98,6 +98,11 @@ const std::vector<ParamSpec> kCore = {
     param("train.estimator", T::Choice, "rloo",
           "policy-gradient estimator; rloo-shuffled: RLOO's advantages given to other sequences (a zero-signal control)")
         .one_of("rloo|reinforce|rloo-shuffled"),
+    param("train.credit", T::Choice, "sequence",
+          "what a routing decision is credited with: sequence = its sequence's loss (the paper's); to-go = only the "
+          "losses it can change (targets at and after its position; the last block's FFN: its own position)")
+        .one_of("sequence|to-go")
+        .in_key_when_set(),
     // Added after trials were recorded: in the trial key only when set otherwise (their defaults do what
     // earlier trials did).
     param("train.optimizer", T::Choice, "adamw",
@@ -130,6 +135,10 @@ const std::vector<ParamSpec> kCore = {
     param("eval.batch_size", T::Int, "32", "sequences per evaluation batch").at_least(1).not_in_key(),
     param("eval.max_new_tokens", T::Int, "48", "generation budget per answer").at_least(1),
     param("eval.max_examples", T::Int, "200", "eval examples per task (0 = all)").at_least(0),
+    param("eval.validation", T::Int, "0",
+          "training examples per task held out as a validation split, evaluated as val/<task>/... (0 = none)")
+        .at_least(0)
+        .in_key_when_set(),
 
     // --- sweeps (docs/architecture.md §9); `sweep.parameters` is a free map ---
     param("sweep.method", T::Choice, "grid", "how sweep.parameters expand").one_of("grid|random").not_in_key(),

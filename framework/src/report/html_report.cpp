@@ -118,17 +118,19 @@ HeatMap load_map(const Group& g, int index) {
   return h;
 }
 
-BarChart eval_bars(const std::vector<Group>& groups) {
+// The task metrics (`losses` false) or the held-out answer losses (true) of the final evaluation, one bar per group.
+BarChart eval_bars(const std::vector<Group>& groups, bool losses) {
   BarChart c;
-  c.id = "eval";
-  c.title = "evaluation metrics (mean ± std over seeds)";
-  c.y_label = "score";
+  c.id = losses ? "eval-loss" : "eval";
+  c.title = losses ? "held-out answer loss, nats per token (mean ± std over seeds)"
+                   : "evaluation metrics (mean ± std over seeds)";
+  c.y_label = losses ? "loss" : "score";
   std::set<std::string> metrics;
   for (const auto& g : groups)
     for (const auto* t : g.trials)
       for (const auto& [k, v] : t->metrics)
         if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing") && !text::starts_with(k, "final/train") &&
-            !text::starts_with(k, "final/params"))
+            !text::starts_with(k, "final/params") && text::ends_with(k, "/loss") == losses)
           metrics.insert(k);
   for (const auto& g : groups) c.bar_labels.push_back(g.label);
   for (const auto& m : metrics) {
@@ -221,11 +223,16 @@ std::string paired_section(store::ResultsStore& store, const std::vector<TrialRe
 }  // namespace
 
 std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where,
-                          const std::optional<PairedQuery>& against) {
+                          const std::optional<PairedQuery>& against, const std::optional<SelectionQuery>& select) {
   auto trials = filter_trials(load_trials(store, sweep), where);
   if (trials.empty())
     throw UserError(fmt::format("{}: no trials to report{}{}", store.location(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
                                 where.empty() ? "" : " matching --where"));
+  std::optional<Selection> selection;
+  if (select) {
+    selection = select_by(trials, *select);
+    trials = selection->kept;
+  }
   auto keys = varying_keys(trials);
   auto groups = group_trials(trials, keys);
 
@@ -267,11 +274,17 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
       escape_xml(title), escape_xml(store.location()), trials.size(),
       escape_xml(text::join(counts, ", ")), when, build_info::version());
   // Wide sweeps make wide tables: they scroll inside the page instead of widening it.
+  if (selection)
+    html += fmt::format("<h2>{} chosen on {}</h2>\n<div class=\"scroll\">{}</div>\n<p class=\"meta\">mean over "
+                        "seeds; * chosen ({} is best); the rest of the report shows only the chosen trials</p>\n",
+                        escape_xml(select->over), escape_xml(select->metric), html_table(selection->choices),
+                        lower_is_better(select->metric) ? "lowest" : "highest");
   html += "<h2>Results</h2>\n<div class=\"scroll\">" + html_table(results_table(trials, ResultsQuery{}).wide) + "</div>\n";
   html += "<p class=\"meta\">mean ± sample std over seeds (n = completed trials); * best in column</p>\n";
   if (!keys.empty())
     html += "<p class=\"meta\">chart groups: " + escape_xml(text::join(keys, " · ")) + " (seeds averaged)</p>\n";
-  html += "<h2>Evaluation</h2>\n" + render_svg(eval_bars(groups));
+  html += "<h2>Evaluation</h2>\n" + render_svg(eval_bars(groups, false));
+  if (auto losses = eval_bars(groups, true); !losses.groups.empty()) html += render_svg(losses);
   html += "<h2>Training loss</h2>\n" + render_svg(loss);
   html += "<h2>Routing weights</h2>\n" + render_svg(ess);
   html += "<h2>Expert load</h2>\n";

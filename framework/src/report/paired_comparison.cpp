@@ -38,7 +38,8 @@ FinalOutcomes load_final_outcomes(store::ResultsStore& store) {
   if (version.rows.empty() || !std::holds_alternative<std::int64_t>(version.rows[0][0]) ||
       std::get<std::int64_t>(version.rows[0][0]) < 3)
     return out;
-  auto rows = store.read("SELECT run_id, metric, step, score FROM eval_outcomes ORDER BY run_id, metric, step, example");
+  auto rows = store.read("SELECT run_id, metric, step, score FROM eval_outcomes WHERE substr(metric, 1, 5) = 'eval/' "
+                         "ORDER BY run_id, metric, step, example");
   std::map<std::pair<std::int64_t, std::string>, std::int64_t> last_step;
   for (const auto& r : rows.rows) {
     auto run = std::get<std::int64_t>(r[0]);

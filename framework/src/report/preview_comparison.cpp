@@ -129,7 +129,8 @@ PreviewData load_preview_data(store::ResultsStore& store, const std::string& swe
     for (const auto& [task, w] : p.weights)
       if (std::find(d.tasks.begin(), d.tasks.end(), task) == d.tasks.end()) d.tasks.push_back(task);
     for (const auto& [k, v] : m)
-      if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing/") && !text::starts_with(k, "final/params/"))
+      if (text::starts_with(k, "final/") && !text::starts_with(k, "final/routing/") &&
+          !text::starts_with(k, "final/params/") && !text::ends_with(k, "/loss"))  // a task's score, not its loss
         metric_names.insert(k.substr(6));
     d.previews.push_back(std::move(p));
   }

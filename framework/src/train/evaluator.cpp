@@ -78,10 +78,39 @@ std::vector<Prediction> choice_likelihoods(model::Transformer& model, const mode
   return out;
 }
 
+std::vector<Example> first_batch(const std::vector<Example>& examples, const EvalOptions& o) {
+  return {examples.begin(), examples.begin() + std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(examples.size()),
+                                                                        static_cast<std::ptrdiff_t>(o.batch_size))};
+}
+
+// Each example's mean answer-token loss, teacher-forced in eval mode; `trace` receives the first batch's routing.
+std::vector<double> answer_losses(model::Transformer& model, const model::Tokenizer& tokenizer,
+                                  const std::vector<Example>& examples, const EvalOptions& o,
+                                  adapter::RoutingTrace* trace) {
+  std::vector<double> out;
+  for (std::size_t start = 0; start < examples.size(); start += static_cast<std::size_t>(o.batch_size)) {
+    std::vector<TextPair> pairs;
+    for (std::size_t i = start; i < std::min(examples.size(), start + static_cast<std::size_t>(o.batch_size)); ++i)
+      pairs.push_back({examples[i].prompt, examples[i].answer});
+    auto batch = make_batch(tokenizer, pairs, /*add_eos=*/true, model->options().max_seq_len()).to(model->device());
+    auto losses = sequence_losses(forward_eval(model, batch, start == 0 ? trace : nullptr), batch)
+                      .to(torch::kCPU, torch::kDouble)
+                      .contiguous();
+    out.insert(out.end(), losses.data_ptr<double>(), losses.data_ptr<double>() + losses.numel());
+  }
+  return out;
+}
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+}
+
 }  // namespace
 
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& o, DataParallel* group, EvalOutcomes* outcomes) {
+                     const EvalOptions& o, DataParallel* group, EvalOutcomes* outcomes, EvalSplit split) {
   // Evaluating must not change training: a router that samples at evaluation (ReMix `inference: sample`) draws
   // from the default generator that training draws its routing samples from, so its state is put back after.
   struct GeneratorStateGuard {
@@ -93,11 +122,12 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
   model->eval();
   EvalMetrics metrics;
   adapter::RoutingTrace trace;
+  const bool sharded = group && group->world_size() > 1;
   for (const auto& t : tasks.tasks()) {
-    auto examples = eval_examples(t, o);
+    auto examples = split == EvalSplit::Eval ? eval_examples(t, o) : t.validation;
     if (examples.empty()) continue;
     auto mine = examples;
-    if (group && group->world_size() > 1) {  // rank r scores examples [r·n/W, (r+1)·n/W)
+    if (sharded) {  // rank r scores examples [r·n/W, (r+1)·n/W)
       const auto n = examples.size(), W = static_cast<std::size_t>(group->world_size());
       const auto r = static_cast<std::size_t>(group->rank());
       mine.assign(examples.begin() + static_cast<std::ptrdiff_t>(r * n / W),
@@ -115,19 +145,19 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
     } catch (const std::exception& e) {
       throw PluginError(fmt::format("task '{}' failed to score its predictions: {}", t.name, e.what()));
     }
-    if (group && group->world_size() > 1) scores = group->gather_values(scores);
-    double sum = 0;
-    for (double s : scores) sum += s;
-    metrics.emplace_back(t.name + "/" + t.task->metric_name(), scores.empty() ? 0.0 : sum / scores.size());
+    // The held-out answer loss of every example (far less noisy than a pass/fail score); the eval split's routing
+    // diagnostics come from the batch of its first examples, routed in eval mode, the same batch on every rank.
+    auto* routing = split == EvalSplit::Eval ? &trace : nullptr;
+    auto losses = answer_losses(model, tokenizer, mine, o, sharded ? nullptr : routing);
+    if (sharded) {
+      if (routing) answer_losses(model, tokenizer, first_batch(examples, o), o, routing);
+      scores = group->gather_values(scores);
+      losses = group->gather_values(losses);
+    }
+    metrics.emplace_back(t.name + "/" + t.task->metric_name(), mean_of(scores));
     if (outcomes) outcomes->emplace_back(metrics.back().first, scores);
-
-    // Held-out answer loss and eval-mode routing on the first batch of the task's examples.
-    std::vector<TextPair> pairs;
-    for (std::size_t i = 0; i < std::min<std::size_t>(examples.size(), static_cast<std::size_t>(o.batch_size)); ++i)
-      pairs.push_back({examples[i].prompt, examples[i].answer});
-    auto batch = make_batch(tokenizer, pairs, /*add_eos=*/true, model->options().max_seq_len()).to(model->device());
-    auto losses = sequence_losses(forward_eval(model, batch, &trace), batch);
-    metrics.emplace_back(t.name + "/loss", losses.mean().item<double>());
+    metrics.emplace_back(t.name + "/loss", mean_of(losses));
+    if (outcomes) outcomes->emplace_back(metrics.back().first, losses);
   }
   auto routing = adapter::routing_diagnostics(trace);
   metrics.insert(metrics.end(), routing.begin(), routing.end());
@@ -135,8 +165,8 @@ EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenize
 }
 
 bool is_headline_metric(const std::string& key) {
-  bool task_metric = !text::starts_with(key, "routing/") && !text::ends_with(key, "/loss");
-  return task_metric || key == "routing/ess_mean" || key == "routing/ess_worst";
+  // Task metrics and their held-out answer losses, and the routing ESS.
+  return !text::starts_with(key, "routing/") || key == "routing/ess_mean" || key == "routing/ess_worst";
 }
 
 }  // namespace remix::train

@@ -1,8 +1,8 @@
-// Evaluation with eval-mode routing (top-k, no sampling): generation with the KV cache for tasks that are
-// scored on generated text, the log-likelihood of each choice for multiple-choice tasks, the task plugins'
-// scorers for the metrics, plus each task's held-out answer loss and the routing diagnostics of a held-out
-// batch routed in eval mode. Leaves the default random generator as it found it, so evaluating (how often,
-// with what routing) never changes what training draws.
+// Evaluation with eval-mode routing (top-k, no sampling): generation with the KV cache for tasks that are scored on
+// generated text, the log-likelihood of each choice for multiple-choice tasks, the task plugins' scorers for the
+// metrics, plus each example's held-out answer loss and the routing diagnostics of a held-out batch routed in eval
+// mode. On the eval split or on the validation split held out of training. Leaves the default random generator as it
+// found it, so evaluating (how often, with what routing) never changes what training draws.
 #pragma once
 
 #include <string>
@@ -25,14 +25,19 @@ using EvalMetrics = std::vector<std::pair<std::string, double>>;
 // Per task metric ("<task>/<metric name>"), each eval example's score in the task's order: their mean is the metric.
 using EvalOutcomes = std::vector<std::pair<std::string, std::vector<double>>>;
 
-// The headline numbers a comparison shows under final/...: task metrics (not losses) and the routing ESS (mean,
-// worst token).
+// The headline numbers a comparison shows under final/...: task metrics, their held-out answer losses and the
+// routing ESS (mean, worst token).
 bool is_headline_metric(const std::string& key);
 
-// With `group`, each rank generates and scores a contiguous share of every task's examples and the scores are
-// gathered (every rank returns the same metrics); the held-out loss batch is small and computed by every rank.
-// `outcomes`, when given, receives every task metric's per-example scores.
+// Which examples: each task's eval split (at most max_examples), or all of its validation split (no routing
+// diagnostics then: they describe the eval split).
+enum class EvalSplit { Eval, Validation };
+
+// With `group`, each rank generates, scores and computes the losses of a contiguous share of every task's examples
+// and they are gathered (every rank returns the same metrics). `outcomes`, when given, receives every task metric's
+// and loss's per-example values (their mean is the metric).
 EvalMetrics evaluate(model::Transformer& model, const model::Tokenizer& tokenizer, const TaskSet& tasks,
-                     const EvalOptions& options, DataParallel* group = nullptr, EvalOutcomes* outcomes = nullptr);
+                     const EvalOptions& options, DataParallel* group = nullptr, EvalOutcomes* outcomes = nullptr,
+                     EvalSplit split = EvalSplit::Eval);
 
 }  // namespace remix::train

@@ -12,6 +12,31 @@ Estimator parse_estimator(const std::string& name) {
   throw ConfigError("train.estimator: expected rloo, reinforce or rloo-shuffled, got '" + name + "'");
 }
 
+Credit parse_credit(const std::string& name) {
+  if (name == "sequence") return Credit::Sequence;
+  if (name == "to-go") return Credit::ToGo;
+  throw ConfigError("train.credit: expected sequence or to-go, got '" + name + "'");
+}
+
+PolicyGradientLoss policy_gradient_loss_to_go(const torch::Tensor& token_losses, const adapter::TokenLogProbs& log_q,
+                                              std::int64_t samples, DataParallel* group) {
+  TORCH_CHECK(samples >= 2, "policy_gradient_loss_to_go: rloo needs at least 2 samples per sequence");
+  TORCH_CHECK(token_losses.dim() == 2 && token_losses.sizes() == log_q.reaching.sizes() &&
+                  token_losses.sizes() == log_q.own.sizes() && token_losses.size(0) % samples == 0,
+              "policy_gradient_loss_to_go: token losses and log q must all be [M·B, T]");
+  const auto T = token_losses.size(1);
+  auto l = token_losses.detach().reshape({samples, -1, T});           // [M, B, T]
+  auto to_go = l.flip(-1).cumsum(-1).flip(-1);                         // Σ_{s≥t} ℓ[s]
+  auto centred = [](const torch::Tensor& g) { return g - g.mean(0, /*keepdim=*/true); };
+  auto terms = centred(to_go) * log_q.reaching.reshape({samples, -1, T}) +
+               centred(l) * log_q.own.reshape({samples, -1, T});
+  // The sequence-level report: the same advantages and variance policy_gradient_loss records.
+  auto out = policy_gradient_loss(token_losses.detach().sum(1), torch::zeros({token_losses.size(0)}, l.options()),
+                                  samples, Estimator::Rloo, group);
+  out.router_loss = terms.sum(std::vector<std::int64_t>{0, 2}).div(samples - 1).mean();
+  return out;
+}
+
 PolicyGradientLoss policy_gradient_loss(const torch::Tensor& losses, const torch::Tensor& log_q, std::int64_t samples,
                                         Estimator estimator, DataParallel* group) {
   TORCH_CHECK(samples >= 1, "policy_gradient_loss: samples must be >= 1");

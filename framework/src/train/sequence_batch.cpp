@@ -100,6 +100,11 @@ torch::Tensor sequence_losses(const torch::Tensor& logits, const SequenceBatch& 
   return -target_log_probs(logits, batch).sum(1) / counts;
 }
 
+torch::Tensor token_losses(const torch::Tensor& logits, const SequenceBatch& batch) {
+  auto counts = batch.loss_mask.sum(1, /*keepdim=*/true).clamp_min(1).to(torch::kFloat);
+  return -target_log_probs(logits, batch) / counts;
+}
+
 torch::Tensor sequence_log_likelihoods(const torch::Tensor& logits, const SequenceBatch& batch) {
   return target_log_probs(logits, batch).sum(1);
 }

@@ -53,6 +53,9 @@ SequenceBatch make_batch(const model::Tokenizer& tokenizer, const std::vector<Te
 
 // Per-row mean cross-entropy over the loss_mask targets: [B]. Rows without targets give 0.
 torch::Tensor sequence_losses(const torch::Tensor& logits, const SequenceBatch& batch);
+// [B,T] each target's share of its sequence's loss: −log p(target) / the sequence's count of targets at the
+// positions the loss counts, 0 elsewhere; a row sums to sequence_losses' entry.
+torch::Tensor token_losses(const torch::Tensor& logits, const SequenceBatch& batch);
 // Per-row sum of the log-probabilities of the loss_mask targets: [B] (choice log-likelihoods).
 torch::Tensor sequence_log_likelihoods(const torch::Tensor& logits, const SequenceBatch& batch);
 

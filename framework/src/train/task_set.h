@@ -1,6 +1,7 @@
 // The tasks of a trial: each task plugin instantiated with its context, its train and eval examples read
-// once, its sampling weight, and the checks that need all of them together (some training data at all,
-// every example within the model's context). Also the base model's pretraining corpus.
+// once, the validation examples held out of training (eval.validation), its sampling weight, and the checks that
+// need all of them together (some training data at all, every example within the model's context). Also the base
+// model's pretraining corpus.
 #pragma once
 
 #include <functional>
@@ -19,7 +20,13 @@ struct TrialTask {
   std::shared_ptr<Task> task;
   double weight = 1;  // share of training sequences (0: evaluated only)
   std::vector<Example> train, eval;
+  std::vector<Example> validation;  // held out of the plugin's training examples; never trained on
 };
+
+// Moves at least `count` examples (whole split_groups, see remix/task.h) out of `train` into the returned validation
+// split. Which groups is fixed by the task's name, not by the trial seed, so a dataset read from files gives every
+// seed of a sweep the same validation examples. ConfigError naming eval.validation when too few would be left.
+std::vector<Example> hold_out_validation(std::vector<Example>& train, std::int64_t count, const std::string& task);
 
 class TaskSet {
  public:

@@ -16,7 +16,7 @@ torch::Tensor scalar(const torch::Tensor& t) { return t.detach().to(torch::kDoub
 }  // namespace
 
 StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, std::int64_t samples,
-                            Estimator estimator, adapter::RoutingTrace& trace, const RankShare* share) {
+                            const PolicyGradientOptions& how, adapter::RoutingTrace& trace, const RankShare* share) {
   // One forward, one backward, never a loop; built on the CPU, then moved to the model's device.
   auto batch = (samples > 1 ? base_batch.repeat(samples) : base_batch).to(m.model->device());
   m.model->train();
@@ -33,7 +33,18 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
     if (!log_q.defined())
       throw PluginError("router plugin '" + m.mixture.options.router_name() +
                         "' needs the policy-gradient path but returned no log_prob in training");
-    auto pg = policy_gradient_loss(losses, log_q, samples, estimator, share ? &share->group : nullptr);
+    auto* group = share ? &share->group : nullptr;
+    PolicyGradientLoss pg;
+    if (how.credit == Credit::ToGo) {
+      auto per_token = trace.token_log_prob();
+      if (!per_token)
+        throw PluginError("router plugin '" + m.mixture.options.router_name() +
+                          "' gives no per-token log-probability (RouteOutput::token_log_prob), which train.credit: "
+                          "to-go needs; use train.credit: sequence");
+      pg = policy_gradient_loss_to_go(token_losses(logits, batch), *per_token, samples, group);
+    } else {
+      pg = policy_gradient_loss(losses, log_q, samples, how.estimator, group);
+    }
     loss = loss + pg.router_loss;
     r.router_loss = scalar(pg.router_loss);
     r.advantage_variance = pg.advantage_variance;

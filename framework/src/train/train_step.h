@@ -35,8 +35,9 @@ struct RankShare {
   DataParallel::GradientAverager& averager;
 };
 
-StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std::int64_t samples, Estimator estimator,
-                            adapter::RoutingTrace& trace, const RankShare* share = nullptr);
+StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std::int64_t samples,
+                            const PolicyGradientOptions& how, adapter::RoutingTrace& trace,
+                            const RankShare* share = nullptr);
 
 // A loss that is NaN or infinite: the trial stops and is marked failed with the step.
 struct NonFiniteLoss : std::runtime_error {

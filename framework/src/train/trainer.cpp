@@ -68,6 +68,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   o.grad_clip_scope = cfg.get_string("train.grad_clip_scope");
   o.schedule = cfg.get_string("train.schedule");
   o.estimator = cfg.get_string("train.estimator");
+  o.credit = cfg.get_string("train.credit");
   o.seed = static_cast<std::uint64_t>(cfg.get_int("seed"));
   o.eval.batch_size = cfg.get_int("eval.batch_size");
   o.eval.max_new_tokens = cfg.get_int("eval.max_new_tokens");
@@ -89,6 +90,12 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
                                   "(M), got {}; router plugin '{}' is trained by policy gradient (train.estimator: "
                                   "reinforce works with 1)",
                                   o.samples, cfg.get_string("router.plugin")));
+  if (o.credit != "sequence" && !policy_gradient)
+    throw ConfigError(fmt::format("train.credit: {} is how a policy-gradient router's decisions are credited; router "
+                                  "plugin '{}' learns through its weights",
+                                  o.credit, cfg.get_string("router.plugin")));
+  if (o.credit != "sequence" && o.estimator != "rloo")
+    throw ConfigError(fmt::format("train.credit: {} works with train.estimator: rloo, got {}", o.credit, o.estimator));
   refuse_settings_without_effect(cfg, o);
   return o;
 }
@@ -102,7 +109,7 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
       group_(group && group->world_size() > 1 ? group : nullptr),
       checkpoints_(checkpoints),
       data_(tasks, mix_seed(o_.seed, 0xda7a)),
-      estimator_(parse_estimator(o_.estimator)) {
+      policy_gradient_(parse_estimator(o_.estimator), parse_credit(o_.credit)) {
   // Two parameter groups: the LoRA factors at train.lr, the routers at train.router_lr.
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto adapters = m_.mixture.adapter_parameters(), routers = m_.mixture.router_parameters();
@@ -224,7 +231,7 @@ std::int64_t Trainer::train_step(std::int64_t step, adapter::RoutingTrace& trace
   if (ivon_) ivon_->sample();  // θ = m + σε for this step's forward and backward
   std::optional<RankShare> rank_share;
   if (group_) rank_share.emplace(RankShare{*group_, *averager_});
-  auto r = forward_backward(m_, batch, o_.samples, estimator_, trace, rank_share ? &*rank_share : nullptr);
+  auto r = forward_backward(m_, batch, o_.samples, policy_gradient_, trace, rank_share ? &*rank_share : nullptr);
   // IVON's Hessian estimate needs the gradient as it is: its steps are not clipped (the norm is still logged).
   double max_norm = o_.grad_clip > 0 && !ivon_ ? o_.grad_clip : std::numeric_limits<double>::infinity();
   pending_.add(step, r, clip_gradients(parameter_groups_, max_norm, clip_scope_));
@@ -270,6 +277,7 @@ void Trainer::log_eval(std::int64_t completed, bool final) {
   pending_.take();  // nothing trained after a non-finite loss is evaluated
   EvalOutcomes outcomes;
   auto metrics = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_, &outcomes);
+  auto validation = evaluate(m_.model, *m_.tokenizer, tasks_, o_.eval, group_, nullptr, EvalSplit::Validation);
   if (!recorder_) return;
   auto& recorder = *recorder_;
   for (const auto& [metric, scores] : outcomes) recorder.outcomes("eval/" + metric, completed, scores);
@@ -282,6 +290,11 @@ void Trainer::log_eval(std::int64_t completed, bool final) {
       recorder.log("final/" + key, completed, value);
       final_.emplace_back(key, value);
     }
+  }
+  // The validation split (held out of training) is what a learning-rate search selects on: `results --select-by`.
+  for (const auto& [key, value] : validation) {
+    recorder.log("val/" + key, completed, value);
+    if (!text::ends_with(key, "/loss")) shown.push_back(fmt::format("val/{} {:.3f}", key, value));
   }
   recorder.flush();
   log::info("eval at step {}: {}", completed, text::join(shown, ", "));

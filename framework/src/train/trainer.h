@@ -41,7 +41,7 @@ struct TrainerOptions {
   std::int64_t log_every = 10, eval_every = 100, checkpoint_every = 50;
   double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1;
   std::string grad_clip_scope = "global";  // or "group" (train/grad_clip.h)
-  std::string schedule = "cosine", estimator = "rloo";
+  std::string schedule = "cosine", estimator = "rloo", credit = "sequence";
   std::uint64_t seed = 0;
   EvalOptions eval;
   std::string optimizer = "adamw";  // or "ivon" (ess 0: the training examples of the weighted tasks)
@@ -87,7 +87,7 @@ class Trainer {
   std::vector<std::vector<torch::Tensor>> parameter_groups_;  // LoRA factors, routers: what the clip sees
   ClipScope clip_scope_ = ClipScope::Global;
   DataStream data_;
-  Estimator estimator_;
+  PolicyGradientOptions policy_gradient_;
   EvalMetrics final_;
   PendingSteps pending_;  // scalars of the steps since the last log step, still on the device
   ComputeAccount compute_;  // since step 0 (train/compute_account.h)

@@ -93,6 +93,8 @@ class ReMixRouter : public remix::Router {
         auto counted = per_sequence_ ? in.mask.any(1, /*keepdim=*/true) : in.mask;   // a decision per counted cell
         out.log_prob = remix::routing::masked_sum(log_q, counted);
         out.num_decisions = counted.sum(1).to(in.x.dtype());
+        // Per token, for credit by position (train.credit: to-go); one decision per sequence has no position.
+        if (!per_sequence_) out.token_log_prob = torch::where(counted, log_q, torch::zeros_like(log_q));
       }
       if (per_sequence_ && !in.decoding && in.state)
         *in.state = torch::cat({logits.detach(), experts.to(logits.dtype())}, -1);

@@ -46,6 +46,7 @@ MultipleChoice make_question(const FactTable& table, const FactTemplates& templa
   q.choices.insert(q.choices.begin() + q.label, value);
   q.metadata["entity"] = entity.name;
   q.metadata["attribute"] = name;
+  q.metadata["split_group"] = entity.name;  // validation holds out whole entities, as the eval split does
   return q;
 }
 

@@ -158,6 +158,46 @@ TEST(MixtureOfLoras, TraceSumsLogQAndAuxLossOverSites) {
   EXPECT_NEAR(softmax_trace.aux_loss().item<double>(), aux_sum.item<double>() / 4.0, 1e-7);
 }
 
+// train.credit: to-go needs to know which decisions can change later positions: in the last block only the
+// attention's keys and values (and a block-scope attention router, which routes them) reach past their position.
+TEST(MixtureOfLoras, TheTraceSplitsPerTokenLogQByWhatEachSiteCanReach) {
+  for (auto scope : {RouterScope::Block, RouterScope::Module}) {
+    auto model = tiny_model(1);
+    attach_mixture(model, options_for("remix").targets({Projection::Q, Projection::K, Projection::Up}).scope(scope),
+                   router_source("remix"));
+    auto valid = torch::ones({2, 6}, torch::kBool);
+    valid[1].narrow(0, 4, 2).fill_(false);
+    RoutingTrace trace;
+    model->forward(torch::randint(0, 256, {2, 6}), model::RoutingContext{valid, {}, /*training=*/true, &trace});
+    std::map<std::string, bool> reaches;
+    for (const auto& d : trace.decisions()) reaches[d.site] = d.reaches_later_positions;
+    if (scope == RouterScope::Block) {
+      EXPECT_EQ(
+          reaches,
+          (std::map<std::string, bool>{
+              {"layers.0.attn", true}, {"layers.0.ffn", true}, {"layers.1.attn", true}, {"layers.1.ffn", false}}));
+    } else {
+      EXPECT_EQ(reaches, (std::map<std::string, bool>{{"layers.0.q", true},
+                                                      {"layers.0.k", true},
+                                                      {"layers.0.up", true},
+                                                      {"layers.1.q", false},
+                                                      {"layers.1.k", true},
+                                                      {"layers.1.up", false}}));
+    }
+    auto split = trace.token_log_prob();
+    ASSERT_TRUE(split.has_value());
+    EXPECT_TRUE(torch::allclose(split->reaching.sum(1) + split->own.sum(1), trace.log_prob()));
+    EXPECT_FALSE(torch::equal(split->own, torch::zeros_like(split->own)));
+  }
+  // A router that samples without per-token log Q (one decision per sequence) cannot be credited by position.
+  auto model = tiny_model(1);
+  attach_mixture(model, options_for("remix"), router_source("remix", {{"granularity", std::string("sequence")}}));
+  RoutingTrace trace;
+  model->forward(torch::randint(0, 256, {2, 6}), model::RoutingContext{{}, {}, true, &trace});
+  EXPECT_TRUE(trace.log_prob().defined());
+  EXPECT_FALSE(trace.token_log_prob().has_value());
+}
+
 TEST(MixtureOfLoras, SequenceGranularityNeverLooksAtAnswerTokens) {
   auto model = tiny_model(2);
   attach_mixture(model, options_for("remix").targets({Projection::V, Projection::Up}),

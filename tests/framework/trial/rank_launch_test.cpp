@@ -1,7 +1,7 @@
 // Data-parallel trials end to end, with real processes: `remix run --nproc 2` (rank 0 starts rank 1; c10d Gloo over
 // loopback) trains the same trial as one process at the same global batch — adapters and routers within float
 // tolerance after several steps, for the softmax router and for ReMix (RLOO advantages from the whole batch, keyed
-// routing noise), and the recorded losses, gradient norms and evaluation metrics agree. A rank killed mid-trial
+// routing noise; credited by position too), and the recorded losses, gradient norms and evaluation metrics agree. A rank killed mid-trial
 // stops the other within the timeout, naming it; the run is left interrupted and resumes on the next `remix run`.
 // Bad placements from the environment are refused naming the variable.
 #include <gtest/gtest.h>
@@ -55,11 +55,16 @@ train::StoredTensors final_checkpoint(const std::string& db) {
   return train::read_stored_tensors(std::get<std::string>(rows[0][0]));
 }
 
-void expect_same_training(const std::string& router) {
+void expect_same_training(const std::string& router, const std::vector<std::string>& overrides = {}) {
   test::TempDir one, two, cache;
-  auto single = test::run_command({test::remix_bin(), "run", experiment(one, cache.file("base"), router)});
+  std::vector<std::string> single_args = {test::remix_bin(), "run", experiment(one, cache.file("base"), router)};
+  std::vector<std::string> ranked_args = {test::remix_bin(), "run", experiment(two, cache.file("base"), router),
+                                          "--nproc", "2"};
+  single_args.insert(single_args.end(), overrides.begin(), overrides.end());
+  ranked_args.insert(ranked_args.end(), overrides.begin(), overrides.end());
+  auto single = test::run_command(single_args);
   ASSERT_EQ(single.exit_code, 0) << single.err;
-  auto ranked = test::run_command({test::remix_bin(), "run", experiment(two, cache.file("base"), router), "--nproc", "2"});
+  auto ranked = test::run_command(ranked_args);
   ASSERT_EQ(ranked.exit_code, 0) << ranked.err;
   EXPECT_NE(ranked.err.find("rank 0 of 2"), std::string::npos) << ranked.err;
 
@@ -96,6 +101,12 @@ TEST(DataParallelTrial, TwoRanksTrainTheSoftmaxRouterAsOneProcess) {
 TEST(DataParallelTrial, TwoRanksTrainReMixAsOneProcess) {
   SKIP_WITHOUT_GLOO();
   expect_same_training("{plugin: remix}");
+}
+
+// Credit by position needs no gather: every replica of an example is on its rank, with its per-token losses.
+TEST(DataParallelTrial, TwoRanksTrainReMixCreditedToGoAsOneProcess) {
+  SKIP_WITHOUT_GLOO();
+  expect_same_training("{plugin: remix}", {"train.credit=to-go"});
 }
 
 TEST(DataParallelTrial, ABatchTheRanksCannotShareIsRefusedNamingTheKey) {

@@ -103,23 +103,32 @@ std::string base_sha(const std::string& db) {
 
 // A bug this guards against: the base's initial weights came from the process's generator after the trial's
 // router probe had drawn from it, so the cached base depended on which router's trial pretrained it.
-// Every evaluation records each example's score; their mean is the metric it recorded (what paired comparisons use).
+// Every evaluation records each example's score and answer loss; their mean is the metric it recorded (what paired
+// comparisons use). A validation split is evaluated beside it, and `results --select-by` chooses on it.
 TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
   test::TempDir dir, cache;
-  ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2"}).exit_code, 0);
-  auto rows = store::query_readonly(dir.file("r.db"), "SELECT o.metric, o.step, avg(o.score), count(*), m.value FROM "
-                                                        "eval_outcomes o JOIN metrics m ON m.run_id = o.run_id AND "
-                                                        "m.key = o.metric AND m.step = o.step GROUP BY o.metric, o.step");
-  ASSERT_EQ(rows.rows.size(), 3u);  // math/exact_match at steps 0, 2 and 4
+  const std::vector<std::string> common = {"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2",
+                                           "eval.validation=8"};
+  ASSERT_EQ(remix(common).exit_code, 0);
+  auto rows = store::query_readonly(dir.file("r.db"),
+                                    "SELECT o.metric, o.step, avg(o.score), count(*), m.value FROM "
+                                    "eval_outcomes o JOIN metrics m ON m.run_id = o.run_id AND "
+                                    "m.key = o.metric AND m.step = o.step GROUP BY o.metric, o.step");
+  ASSERT_EQ(rows.rows.size(), 6u);  // math/exact_match and math/loss at steps 0, 2 and 4
   for (const auto& r : rows.rows) {
-    EXPECT_EQ(std::get<std::string>(r[0]), "eval/math/exact_match");
+    auto metric = std::get<std::string>(r[0]);
+    EXPECT_TRUE(metric == "eval/math/exact_match" || metric == "eval/math/loss") << metric;
     EXPECT_EQ(std::get<std::int64_t>(r[3]), 8);  // eval.max_examples
-    EXPECT_NEAR(std::get<double>(r[2]), std::get<double>(r[4]), 1e-12) << "step " << std::get<std::int64_t>(r[1]);
+    EXPECT_NEAR(std::get<double>(r[2]), std::get<double>(r[4]), 1e-9) << metric << " step " << std::get<std::int64_t>(r[1]);
   }
+  auto m = trial_metrics(dir.file("r.db"));
+  for (const auto* key : {"val/math/exact_match", "val/math/loss", "final/math/loss"}) EXPECT_TRUE(m.count(key)) << key;
+  EXPECT_EQ(m["val/math/loss"].size(), 3u);
+  EXPECT_NE(m["val/math/loss"].at(4), m["eval/math/loss"].at(4));  // other examples
   // Three more trials in the same database: `remix results --against` pairs them by seed and example.
   for (const auto& extra : std::vector<std::vector<std::string>>{
            {"router.plugin=softmax"}, {"seed=1"}, {"router.plugin=softmax", "seed=1"}}) {
-    std::vector<std::string> args = {"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2"};
+    std::vector<std::string> args = common;
     args.insert(args.end(), extra.begin(), extra.end());
     ASSERT_EQ(remix(args).exit_code, 0);
   }
@@ -128,6 +137,14 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
   EXPECT_NE(r.out.find("remix,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("final/math/exact_match"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(",2,0,16,"), std::string::npos) << r.out;  // 2 seeds paired, none unpaired, 16 examples
+  r = remix({"results", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("router.plugin chosen on val/loss"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(n=2) *"), std::string::npos) << r.out;
+  r = remix({"report", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin", "-o",
+             dir.file("r.html")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::read_file(dir.file("r.html")).find("router.plugin chosen on val/loss"), std::string::npos);
 }
 
 TEST(Trial, TheBaseModelDoesNotDependOnWhichTrialPretrainedIt) {
@@ -213,6 +230,9 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
       {{"train.ivon.beta2=0.999"}, "train.ivon.beta2: set, but train.optimizer is adamw"},
       {{"train.precision_examples=64"}, "train.precision_examples: set, but train.precision is none"},
       {{"train.optimizer=ivon", "train.grad_clip_scope=group"}, "train.grad_clip_scope: set, but IVON steps are not"},
+      {{"train.credit=to-go", "router.plugin=softmax"}, "train.credit: to-go is how a policy-gradient router's"},
+      {{"train.credit=to-go", "train.estimator=reinforce"}, "train.credit: to-go works with train.estimator: rloo"},
+      {{"train.credit=to-go", "router.granularity=sequence"}, "gives no per-token log-probability"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = {"run", config};
