@@ -50,9 +50,11 @@ int run_experiment(const GlobalOptions& g, const RunOptions& o) {
   auto planned = plan_experiment(g, o.file, o.overrides);
   if (o.dry_run) return dry_run(planned.trials, planned.location);
 
+  auto worker = worker_options(o.worker, g, 0);  // refuses what this build cannot do before anything is recorded
   auto store = store::open_store(planned.location, store::Access::Create);
   auto sweep = sweep::register_sweep(*store, planned.plan, planned.trials);
-  auto summary = sweep::run_worker(*store, worker_options(o.worker, g, sweep.id));
+  worker.sweep_id = sweep.id;
+  auto summary = sweep::run_worker(*store, worker);
   fmt::print("{}", report::render(report::sweep_table(*store, sweep.id), report::TableFormat::Text));
   if (summary.signal) return 128 + summary.signal;
   return summary.last_exit_code;

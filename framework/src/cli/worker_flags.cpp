@@ -5,6 +5,7 @@
 
 #include "common/text.h"
 #include "remix/errors.h"
+#include "train/data_parallel.h"
 
 namespace remix::cli {
 
@@ -58,6 +59,7 @@ sweep::WorkerOptions worker_options(const WorkerFlags& flags, const GlobalOption
   w.shard = parse_shard(flags.shard);
   w.jobs = flags.jobs;
   w.nproc = flags.nproc;
+  if (w.nproc > 1) train::require_data_parallel(fmt::format("--nproc {}", w.nproc));  // before any trial starts
   w.stale_seconds = flags.stale_after;
   w.retry_failed = flags.retry_failed;
   for (const auto& p : global.plugin_paths) {

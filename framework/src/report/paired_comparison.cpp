@@ -59,12 +59,22 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   for (auto& t : filter_trials(all, q.where))
     if (t.status == "completed") trials.push_back(t);
   auto keys = varying_keys(trials);
-  if (std::find(keys.begin(), keys.end(), q.key) == keys.end())
+  std::set<std::string> key_values;
+  for (const auto& t : trials) key_values.insert(param(t, q.key));
+  if (key_values.size() < 2)
     throw UserError(fmt::format("--against {}={}: '{}' does not vary among the completed trials{}", q.key, q.value,
                                 q.key, keys.empty() ? "" : "; these do: " + text::join(keys, ", ")));
+  // The groups: what varies besides the key, less what the key's value decides (a key the tables may show in its
+  // place, like router.plugin beside a key that sets it).
+  std::vector<TrialRecord> without = trials;
+  for (auto& t : without) t.params.erase(q.key);
   std::vector<std::string> others;
-  for (const auto& k : keys)
-    if (k != q.key) others.push_back(k);
+  for (const auto& k : varying_keys(without)) {
+    std::map<std::string, std::set<std::string>> values_of;
+    for (const auto& t : trials) values_of[param(t, q.key)].insert(param(t, k));
+    bool decided = std::all_of(values_of.begin(), values_of.end(), [](const auto& v) { return v.second.size() == 1; });
+    if (!decided) others.push_back(k);
+  }
   // (the other keys' label, the key's value) -> seed -> trial
   std::map<std::pair<std::string, std::string>, std::map<std::string, const TrialRecord*>> groups;
   std::vector<const TrialRecord*> ordered;

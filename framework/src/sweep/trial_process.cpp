@@ -22,11 +22,6 @@ namespace {
 constexpr std::size_t kTailBytes = 16384;
 }
 
-std::string describe_exit(int exit_status) {
-  if (exit_status < 0) return fmt::format("killed by signal {} ({})", -exit_status, strsignal(-exit_status));
-  return fmt::format("exited with code {}", exit_status);
-}
-
 TrialProcess::TrialProcess(const std::string& program, const std::vector<std::string>& args, std::string label,
                            std::int64_t run_id)
     : label_(std::move(label)), run_id_(run_id) {

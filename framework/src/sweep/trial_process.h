@@ -41,7 +41,4 @@ class TrialProcess {
   int exit_status_ = 0;
 };
 
-// "killed by signal 11 (Segmentation fault)" / "exited with code 3"
-std::string describe_exit(int exit_status);
-
 }  // namespace remix::sweep

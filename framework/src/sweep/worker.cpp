@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "common/interrupt.h"
+#include "common/process_exit.h"
 #include "common/log.h"
 #include "sweep/trial_process.h"
 

@@ -31,12 +31,17 @@ namespace remix::train {
 #ifndef REMIX_WITH_GLOO
 
 bool data_parallel_available() { return false; }
+void require_data_parallel(const std::string& asked_by) {
+  throw EnvironmentError(fmt::format("{} asks for data parallelism, but this build of remix has no c10d backend "
+                                     "(Gloo's headers were not found when it was configured: with Debian's LibTorch "
+                                     "install libgloo-dev and run ./setup.sh again; a build against PyPI's LibTorch "
+                                     "2.x has none, so use the Debian build for CPU ranks)",
+                                     asked_by));
+}
 struct DataParallel::Impl {};
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
-  throw EnvironmentError(fmt::format("WORLD_SIZE={} asks for data parallelism, but this build of remix has no c10d "
-                                     "backend (Gloo's headers were not found when it was configured: on Debian "
-                                     "install libgloo-dev and run ./setup.sh again)",
-                                     o.world_size));
+  require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size));
+  return nullptr;  // not reached
 }
 DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DataParallel::~DataParallel() = default;
@@ -56,6 +61,7 @@ std::size_t DataParallel::GradientAverager::buckets() const { return 0; }
 #else
 
 bool data_parallel_available() { return true; }
+void require_data_parallel(const std::string&) {}
 
 namespace {
 

@@ -32,6 +32,9 @@ struct RankLost : std::runtime_error {
 
 // True when this build has a c10d backend (Gloo); without it a world size above 1 is refused.
 bool data_parallel_available();
+// EnvironmentError naming `asked_by` ("--nproc 2", "WORLD_SIZE=2") and what to install when this build has no c10d
+// backend; nothing when it has one. Callers ask before starting anything, so no trial fails for it.
+void require_data_parallel(const std::string& asked_by);
 
 class DataParallel {
  public:

@@ -16,8 +16,10 @@
 #include <fmt/format.h>
 
 #include "common/loopback_port.h"
+#include "common/process_exit.h"
 #include "common/text.h"
 #include "remix/errors.h"
+#include "train/data_parallel.h"
 
 extern char** environ;
 
@@ -41,12 +43,6 @@ int int_from(const char* name, const char* text, int lowest, int highest = 1 << 
 
 // A TCP port: a larger number would silently wrap to another port.
 int port_from(const char* text) { return int_from("MASTER_PORT", text, 1, 65535); }
-
-std::string describe(int status) {
-  if (WIFSIGNALED(status))
-    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  return fmt::format("exited with code {}", WEXITSTATUS(status));
-}
 
 }  // namespace
 
@@ -76,6 +72,7 @@ RankPlacement rank_placement(int nproc) {
     return p;
   }
   if (nproc > 1) {
+    train::require_data_parallel(fmt::format("--nproc {}", nproc));
     p.world_size = nproc;
     p.master_port = env("MASTER_PORT") ? port_from(env("MASTER_PORT")) : free_loopback_port();
     p.starts_local_ranks = true;
@@ -129,7 +126,7 @@ std::string LocalRanks::exits() {
   std::vector<std::string> out;
   for (auto& c : children_) {
     if (!c.reaped && waitpid(c.pid, &c.status, WNOHANG) == c.pid) c.reaped = true;
-    if (c.reaped) out.push_back(fmt::format("rank {} (pid {}) {}", c.rank, c.pid, describe(c.status)));
+    if (c.reaped) out.push_back(fmt::format("rank {} (pid {}) {}", c.rank, c.pid, describe_wait_status(c.status)));
   }
   return text::join(out, "; ");
 }

@@ -41,6 +41,21 @@ void on_two_ranks(const std::function<void(DataParallel&)>& body) {
   other.get();
 }
 
+// A build without Gloo refuses ranks up front, naming what asked and what to install; one with it lets them through.
+TEST(DataParallel, ABuildWithoutABackendRefusesRanksNamingWhatAsked) {
+  if (data_parallel_available()) {
+    EXPECT_NO_THROW(require_data_parallel("--nproc 2"));
+    return;
+  }
+  try {
+    require_data_parallel("--nproc 2");
+    FAIL() << "expected an EnvironmentError";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("--nproc 2 asks for data parallelism"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("libgloo-dev"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DataParallel, CollectivesCombineBothRanks) {
   SKIP_WITHOUT_GLOO();
   on_two_ranks([](DataParallel& dp) {
