@@ -42,10 +42,13 @@ void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
   cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable), as remix results");
   cmd->add_option("--against", o->against,
                   "KEY=VALUE: add each group's paired differences from these baseline trials (as remix results)");
-  cmd->add_option("--select-by", o->select_by,
-                  "a validation metric: report each group at the --select-over value with its best mean (as remix "
-                  "results)");
-  cmd->add_option("--select-over", o->select_over, "the key --select-by chooses a value of")->capture_default_str();
+  auto* select_by =
+      cmd->add_option("--select-by", o->select_by,
+                      "a validation metric: report each group at the --select-over value with its best mean (as remix "
+                      "results)");
+  cmd->add_option("--select-over", o->select_over, "the key --select-by chooses a value of")
+      ->capture_default_str()
+      ->needs(select_by);
   cmd->add_option("-o,--output", o->output, "HTML file to write")->capture_default_str();
   cmd->callback([o, &action] { action = [o] { return write_report(*o); }; });
 }

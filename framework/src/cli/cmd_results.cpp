@@ -147,10 +147,13 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
                                   "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
                                   "with 95% intervals (bootstrap over seeds and examples, seed-level t)");
   against->excludes(rows)->excludes(cols);
-  cmd->add_option("--select-by", o->select_by,
-                  "a validation metric (val/math/loss, or val/loss: the mean over tasks): in each group keep only the "
-                  "--select-over value with the best mean, then show the tables for those trials");
-  cmd->add_option("--select-over", o->select_over, "the key --select-by chooses a value of")->capture_default_str();
+  auto* select_by = cmd->add_option(
+      "--select-by", o->select_by,
+      "a validation metric (val/math/loss, or val/loss: the mean over tasks): in each group keep only the "
+      "--select-over value with the best mean, then show the tables for those trials");
+  cmd->add_option("--select-over", o->select_over, "the key --select-by chooses a value of")
+      ->capture_default_str()
+      ->needs(select_by);
   cmd->add_flag("--previews", o->previews,
                 "previews of task weightings (remix preview) against the real trials: side by side, rank "
                 "correlation, regret, speed")

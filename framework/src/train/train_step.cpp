@@ -23,7 +23,10 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
   trace.clear();
   auto logits = m.model->forward(batch.inputs, batch.routing(/*training=*/true, &trace));
 
-  auto losses = sequence_losses(logits, batch);  // L[m·B + b]
+  // Credit by position needs each target's loss; the sequence losses are then their row sums (one log-softmax).
+  const bool to_go = m.mixture.needs_policy_gradient && how.credit == Credit::ToGo;
+  auto per_token = to_go ? token_losses(logits, batch) : torch::Tensor();
+  auto losses = to_go ? per_token.sum(1) : sequence_losses(logits, batch);  // L[m·B + b]
   auto lora_loss = losses.mean();
   auto loss = lora_loss;
   StepLosses r;
@@ -35,13 +38,13 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
                         "' needs the policy-gradient path but returned no log_prob in training");
     auto* group = share ? &share->group : nullptr;
     PolicyGradientLoss pg;
-    if (how.credit == Credit::ToGo) {
-      auto per_token = trace.token_log_prob();
-      if (!per_token)
+    if (to_go) {
+      auto log_q_per_token = trace.token_log_prob();
+      if (!log_q_per_token)
         throw PluginError("router plugin '" + m.mixture.options.router_name() +
                           "' gives no per-token log-probability (RouteOutput::token_log_prob), which train.credit: "
                           "to-go needs; use train.credit: sequence");
-      pg = policy_gradient_loss_to_go(token_losses(logits, batch), *per_token, samples, group);
+      pg = policy_gradient_loss_to_go(per_token, *log_q_per_token, samples, group);
     } else {
       pg = policy_gradient_loss(losses, log_q, samples, how.estimator, group);
     }

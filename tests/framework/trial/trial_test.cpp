@@ -141,6 +141,9 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("router.plugin chosen on val/loss"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(n=2) *"), std::string::npos) << r.out;
+  r = remix({"results", dir.file("r.db"), "--select-over", "router.plugin"});  // says what to choose over, not by what
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--select-by"), std::string::npos) << r.err;
   r = remix({"report", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin", "-o",
              dir.file("r.html")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
