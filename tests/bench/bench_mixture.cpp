@@ -86,7 +86,7 @@ std::function<void()> adapted_layer(const std::string& router, std::int64_t n, s
   routing.training = true;
   routing.valid_mask = torch::ones({x.size(0), x.size(1)}, torch::kBool);
   routing.prompt_mask = routing.valid_mask;
-  return [=]() mutable { mixture->forward(x, W, site->route(x, routing)).backward(upstream); };
+  return [=]() mutable { mixture->forward(x, W, site->route(x, routing).weights).backward(upstream); };
 }
 
 void bench_layer() {

@@ -29,7 +29,7 @@
 #include "remix/task.h"
 
 // Bump when PluginDescriptor, Router, Task or anything they pass changes layout or meaning.
-#define REMIX_PLUGIN_ABI_VERSION 6u
+#define REMIX_PLUGIN_ABI_VERSION 7u
 #define REMIX_SDK_VERSION "0.1"
 #define REMIX_PLUGIN_ENTRY_SYMBOL "remix_plugin_entry"
 

@@ -118,6 +118,14 @@ struct RouteOutput {
   // decision only with the losses it can change (train.credit: to-go); a router without it trains with
   // train.credit: sequence only.
   torch::Tensor token_log_prob;
+  // Optional: what the site's projections compute on instead of RouteInput::x, [B,T,D]. MixLoRA's jitter (and
+  // Mixtral's) multiplies the hidden state the experts and the frozen projections see, not only the router's input.
+  torch::Tensor site_input;
+  // Optional, load-balancing routers: > 0 asks the host for the Switch load-balancing loss pooled over every site
+  // that asks, coef · n · Σ_i f_i P_i with f_i / P_i the share of valid tokens (of all those sites together) whose
+  // `experts` hold i / their mean probs[i] — MixLoRA's loss over all layers' router logits. Such a router leaves
+  // aux_loss undefined; the host computes the pooled loss from `experts` and `probs` (which must carry the gradient).
+  double pooled_balance_coef = 0.0;
 };
 
 // A router: one per routing site, made by the plugin's factory where the site is built. What it is (its

@@ -32,26 +32,71 @@ torch::Tensor MixtureOfLorasImpl::forward(const torch::Tensor& x, const torch::T
 // --- one sub-block ---
 
 MixtureBlockImpl::MixtureBlockImpl(std::map<Projection, MixtureOfLoras> adapted,
-                                   std::map<std::optional<Projection>, RoutingSite> sites)
-    : adapted_(std::move(adapted)), sites_(std::move(sites)) {
+                                   std::map<std::optional<Projection>, RoutingSite> sites, double ffn_lora_scale)
+    : adapted_(std::move(adapted)), sites_(std::move(sites)), ffn_lora_scale_(ffn_lora_scale) {
   for (auto& [p, m] : adapted_) register_module(model::projection_name(p), m);
   for (auto& [p, s] : sites_) register_module(p ? fmt::format("site_{}", model::projection_name(*p)) : "site", s);
 }
 
 void MixtureBlockImpl::begin(const torch::Tensor& x, const model::RoutingContext& ctx) {
+  block_x_ = x;
   auto block_site = sites_.find(std::nullopt);
-  if (block_site != sites_.end()) block_weights_ = block_site->second->route(x, ctx);
+  if (block_site != sites_.end()) block_ = block_site->second->route(x, ctx);
+}
+
+torch::Tensor MixtureBlockImpl::project(Projection p, const torch::Tensor& in, torch::nn::Linear& base,
+                                        const torch::Tensor& weights) {
+  auto module = adapted_.find(p);
+  if (module == adapted_.end()) return model::frozen_linear(in, base->weight, base->bias);
+  auto out = module->second->forward(in, base->weight, weights);
+  // The frozen bias (Qwen2's q, k, v) is the base's: added once, whatever the experts chose.
+  return base->bias.defined() ? out + base->bias.to(out.scalar_type()) : out;
 }
 
 torch::Tensor MixtureBlockImpl::apply(Projection p, const torch::Tensor& in, torch::nn::Linear& base,
                                       const model::RoutingContext& ctx) {
-  auto module = adapted_.find(p);
-  if (module == adapted_.end()) return model::frozen_linear(in, base->weight, base->bias);
+  // A projection reading the sub-block input reads what the block's router made of it (RouteOutput::site_input).
+  const bool reads_block_input = in.is_same(block_x_) && block_.input.defined();
   auto own_site = sites_.find(p);
-  auto weights = own_site != sites_.end() ? own_site->second->route(in, ctx) : block_weights_;
-  auto out = module->second->forward(in, base->weight, weights);
-  // The frozen bias (Qwen2's q, k, v) is the base's: added once, whatever the experts chose.
-  return base->bias.defined() ? out + base->bias.to(out.scalar_type()) : out;
+  if (own_site != sites_.end()) {
+    auto own = own_site->second->route(in, ctx);
+    return project(p, own.input, base, own.weights);
+  }
+  return project(p, reads_block_input ? block_.input : in, base, block_.weights);
+}
+
+std::optional<torch::Tensor> MixtureBlockImpl::feed_forward(const torch::Tensor& x, torch::nn::Linear& gate,
+                                                            torch::nn::Linear& up, torch::nn::Linear& down,
+                                                            const model::RoutingContext& /*ctx*/) {
+  if (ffn_lora_scale_ <= 0 || !block_.weights.defined()) return std::nullopt;
+  const auto D = x.size(-1);
+  const auto rows = block_.input.reshape({-1, D});
+  const auto& weights = block_.weights;  // [N, n], lora_alpha/r included
+  const auto n = weights.size(1);
+  // One expert's FFN on some rows: its LoRAs at full scale in every adapted projection (expert < 0: the frozen FFN).
+  auto expert_ffn = [&](const torch::Tensor& in, std::int64_t expert) {
+    auto w = torch::zeros({in.size(0), n}, weights.options().requires_grad(false));
+    if (expert >= 0) w.select(1, expert).fill_(ffn_lora_scale_);
+    auto h = torch::silu(project(Projection::Gate, in, gate, w)) * project(Projection::Up, in, up, w);
+    return project(Projection::Down, h, down, w);
+  };
+  auto share = weights / ffn_lora_scale_;  // p_e
+  auto out = torch::zeros({rows.size(0), down->weight.size(0)}, rows.options());
+  // The frozen FFN takes what the experts' shares leave (nothing for renormalised weights, up to rounding).
+  auto base_share = 1.0 - share.sum(1);
+  auto base_rows = (base_share.abs() > 1e-6).nonzero().squeeze(1);
+  if (base_rows.numel() > 0)
+    out = out.index_add(0, base_rows,
+                        expert_ffn(rows.index_select(0, base_rows), -1) * base_share.index_select(0, base_rows).unsqueeze(1));
+  for (std::int64_t e = 0; e < n; ++e) {
+    auto chosen = (share.select(1, e) != 0).nonzero().squeeze(1);
+    if (chosen.numel() == 0) continue;
+    auto y = expert_ffn(rows.index_select(0, chosen), e) * share.select(1, e).index_select(0, chosen).unsqueeze(1);
+    out = out.index_add(0, chosen, y);
+  }
+  auto shape = x.sizes().vec();
+  shape.back() = out.size(1);
+  return out.view(shape);
 }
 
 // --- attaching ---
@@ -147,7 +192,9 @@ AttachedMixture attach_mixture(model::Transformer& model, MixtureOptions options
         s->set_reaches_later_positions(reaches_later(layer, p, sub));
         attached.sites.push_back(s);
       }
-      auto mixture = std::make_shared<MixtureBlockImpl>(std::move(adapted), std::move(sites));
+      const bool whole_ffns = sub == 1 && options.expert_combine() == ExpertCombine::Ffn;
+      auto mixture = std::make_shared<MixtureBlockImpl>(std::move(adapted), std::move(sites),
+                                                        whole_ffns ? options.lora_alpha() / options.r() : 0.0);
       if (sub == 0)
         block.attn->set_adapter(mixture);
       else

@@ -51,20 +51,32 @@ class MixtureOfLorasImpl : public torch::nn::Module {
 };
 TORCH_MODULE(MixtureOfLoras);
 
+// One sub-block's mixture. With expert_combine ffn (an FFN block under one block-scope router) the block's output is
+// Σ_e p_e · FFN_e(x) + (1 − Σ_e p_e) · FFN(x), FFN_e the SwiGLU with expert e's LoRAs at lora_alpha/r on its adapted
+// projections and p_e = weight_e / (lora_alpha/r) — MixLoRA's experts, whose renormalised weights sum to 1. For a single
+// linear map both combines give the same output; they differ through the SwiGLU once k ≥ 2.
 class MixtureBlockImpl : public model::SubBlockAdapter {
  public:
   // `adapted` maps each adapted projection of this sub-block to its module; `sites` holds one site (block
-  // scope, keyed by nullopt) or one per projection (module scope).
+  // scope, keyed by nullopt) or one per projection (module scope). `ffn_lora_scale` > 0 mixes whole expert FFNs
+  // (see above; block scope only); 0 combines per projection.
   MixtureBlockImpl(std::map<model::Projection, MixtureOfLoras> adapted,
-                   std::map<std::optional<model::Projection>, RoutingSite> sites);
+                   std::map<std::optional<model::Projection>, RoutingSite> sites, double ffn_lora_scale = 0);
   void begin(const torch::Tensor& x, const model::RoutingContext& ctx) override;
   torch::Tensor apply(model::Projection p, const torch::Tensor& in, torch::nn::Linear& base,
                       const model::RoutingContext& ctx) override;
+  std::optional<torch::Tensor> feed_forward(const torch::Tensor& x, torch::nn::Linear& gate, torch::nn::Linear& up,
+                                            torch::nn::Linear& down, const model::RoutingContext& ctx) override;
 
  private:
+  // y = base(in) + this projection's experts under the dense weights [N, n].
+  torch::Tensor project(model::Projection p, const torch::Tensor& in, torch::nn::Linear& base,
+                        const torch::Tensor& weights);
   std::map<model::Projection, MixtureOfLoras> adapted_;
   std::map<std::optional<model::Projection>, RoutingSite> sites_;
-  torch::Tensor block_weights_;  // this forward's block-scope decision
+  double ffn_lora_scale_;
+  torch::Tensor block_x_;  // this forward's sub-block input, as begin() got it
+  RoutingSiteImpl::Decision block_;  // this forward's block-scope decision
 };
 
 // What attach_mixture returns: the options as resolved (scope, layout), the sites and adapted projections

@@ -12,6 +12,7 @@ namespace remix::adapter {
 
 const char* scope_name(RouterScope s) { return s == RouterScope::Block ? "block" : "module"; }
 const char* layout_name(ExpertLayout l) { return l == ExpertLayout::Independent ? "independent" : "shared_a"; }
+const char* combine_name(ExpertCombine c) { return c == ExpertCombine::Projection ? "projection" : "ffn"; }
 
 void MixtureOptions::validate() const {
   if (r_ < 1) throw ConfigError(fmt::format("adapter.r: the LoRA rank must be at least 1, got {}", r_));
@@ -23,6 +24,10 @@ void MixtureOptions::validate() const {
     throw ConfigError(fmt::format("adapter.lora_dropout: must be in [0, 1), got {}", lora_dropout_));
   if (targets_.empty())
     throw ConfigError("adapter.target_modules: no module to adapt; name some of q|k|v|o|gate|up|down");
+  if (expert_combine_ == ExpertCombine::Ffn &&
+      std::none_of(targets_.begin(), targets_.end(), [](auto p) { return !model::is_attention(p); }))
+    throw ConfigError(
+        "adapter.expert_combine: ffn mixes whole expert FFNs, but adapter.target_modules adapts none of gate|up|down");
 }
 
 namespace {
@@ -55,6 +60,11 @@ MixtureOptions MixtureOptions::fitted_to(const RouterTraits& traits) const {
                               router_name_, scope_name));
   o.layout(resolve_requirement(layout_, traits.required_layout(), ExpertLayout::Independent, "adapter.layout",
                                router_name_, layout_name));
+  if (expert_combine_ == ExpertCombine::Ffn && *o.scope() != RouterScope::Block)
+    throw ConfigError(fmt::format(
+        "adapter.expert_combine: ffn mixes whole expert FFNs under one router per FFN block, but the routers sit per "
+        "projection (adapter.router_scope: module{}); use adapter.expert_combine: projection",
+        traits.required_scope() ? fmt::format(", which router plugin '{}' needs", router_name_) : ""));
   return o;
 }
 
@@ -98,6 +108,7 @@ MixtureOptions mixture_options_from(const config::ResolvedConfig& cfg) {
   if (scope != "auto") o.scope(scope == "module" ? RouterScope::Module : RouterScope::Block);
   auto layout = cfg.get_string("adapter.layout");
   if (layout != "auto") o.layout(layout == "shared_a" ? ExpertLayout::SharedA : ExpertLayout::Independent);
+  if (cfg.get_string("adapter.expert_combine") == "ffn") o.expert_combine(ExpertCombine::Ffn);
   if (cfg.has("router.plugin")) o.router_name(cfg.get_string("router.plugin"));
   o.validate();
   return o;

@@ -19,6 +19,8 @@ class ResolvedConfig;
 
 namespace remix::adapter {
 
+enum class ExpertCombine { Projection, Ffn };
+
 struct MixtureOptions {
   TORCH_ARG(std::int64_t, r) = 4;
   TORCH_ARG(double, lora_alpha) = 8.0;
@@ -30,11 +32,15 @@ struct MixtureOptions {
   // nullopt = auto: what the router requires, else block scope / independent experts.
   TORCH_ARG(std::optional<RouterScope>, scope) = std::nullopt;
   TORCH_ARG(std::optional<ExpertLayout>, layout) = std::nullopt;
+  // How an FFN sub-block's chosen experts combine (adapter.expert_combine): each adapted projection adds its experts'
+  // weighted LoRA outputs (the default), or whole expert FFNs are mixed (MixLoRA's; see MixtureBlockImpl).
+  TORCH_ARG(ExpertCombine, expert_combine) = ExpertCombine::Projection;
   // The router plugin's name, for messages ("router plugin 'softmax' ...").
   TORCH_ARG(std::string, router_name) = "router";
 
  public:
-  // ConfigError naming the key: r <= 0, top_k > num_experts or < 1, no target module, dropout outside [0, 1).
+  // ConfigError naming the key: r <= 0, top_k > num_experts or < 1, no target module, dropout outside [0, 1),
+  // expert_combine ffn without an FFN projection to adapt.
   void validate() const;
   // These options made to fit a router of these traits: scope and layout set (the config's choice, else what
   // the router requires, else block / independent). ConfigError naming the key when the config contradicts
@@ -51,5 +57,6 @@ MixtureOptions mixture_options_from(const config::ResolvedConfig& cfg);
 
 const char* scope_name(RouterScope s);    // "block" | "module"
 const char* layout_name(ExpertLayout l);  // "independent" | "shared_a"
+const char* combine_name(ExpertCombine c);  // "projection" | "ffn"
 
 }  // namespace remix::adapter

@@ -127,6 +127,12 @@ class Suite {
       }
       if (out.aux_loss.defined() && out.aux_loss.numel() != 1)
         where(fmt::format("aux_loss {} should be a scalar", shape_of(out.aux_loss)));
+      if (out.site_input.defined() && out.site_input.sizes() != c10::IntArrayRef({B, T, site_.input_dim}))
+        where(fmt::format("site_input {} should have the input's shape [{}, {}, {}]", shape_of(out.site_input), B, T,
+                          site_.input_dim));
+      if (out.pooled_balance_coef > 0 && out.aux_loss.defined())
+        where("both an aux_loss and a pooled_balance_coef (a site's balance loss is one or the other)");
+      if (out.pooled_balance_coef < 0) where("a negative pooled_balance_coef");
     }
   }
 

@@ -7,7 +7,8 @@
 // Checked, in training and in eval mode:
 //   shapes       experts [B,T,k'] int64, distinct within a token and in [0, n); weights like experts, finite;
 //                probs [B,T,n], >= 0, summing to 1; log_prob [B] <= 0 with num_decisions [B] exactly when the
-//                router's traits say it is trained by policy gradient (eval may sample too); aux_loss a scalar
+//                router's traits say it is trained by policy gradient (eval may sample too); aux_loss a scalar,
+//                not beside a pooled_balance_coef; site_input, when given, shaped like the input
 //   padding      garbage (x 1e4) at padding tokens changes nothing at valid tokens, nor log_prob or aux_loss
 //   gradients    a policy-gradient router learns through log_prob only: log_prob reaches every router parameter
 //                and never the input, the weights carry no gradient to the router; a learned-weight router's

@@ -3,6 +3,8 @@
 
 #include "common/seed_mix.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
@@ -55,6 +57,13 @@ RouteOutput RoutingSiteImpl::checked(RouteOutput out, const torch::Tensor& x, co
     fail(fmt::format("route() returned num_decisions {}, expected [{}]", shape_of(out.num_decisions), B));
   if (out.aux_loss.defined() && out.aux_loss.numel() != 1)
     fail(fmt::format("route() returned aux_loss {}, expected a scalar", shape_of(out.aux_loss)));
+  if (out.site_input.defined() && out.site_input.sizes() != x.sizes())
+    fail(fmt::format("route() returned site_input {}, expected the site input's shape {}", shape_of(out.site_input),
+                     shape_of(x)));
+  if (out.pooled_balance_coef < 0 || !std::isfinite(out.pooled_balance_coef))
+    fail(fmt::format("route() returned pooled_balance_coef {}, expected a finite value >= 0", out.pooled_balance_coef));
+  if (out.pooled_balance_coef > 0 && out.aux_loss.defined())
+    fail("route() returned both aux_loss and pooled_balance_coef; a site's balance loss is one or the other");
   if (ctx.training && policy_gradient_ && !out.log_prob.defined())
     fail("the router needs the policy-gradient path but returned no log_prob in training");
   return out;
@@ -73,7 +82,7 @@ torch::Tensor RoutingSiteImpl::site_noise_keys(const torch::Tensor& row_keys) co
   return out;
 }
 
-torch::Tensor RoutingSiteImpl::route(const torch::Tensor& site_input, const model::RoutingContext& ctx) {
+RoutingSiteImpl::Decision RoutingSiteImpl::route(const torch::Tensor& site_input, const model::RoutingContext& ctx) {
   // Routers always see the [B, T, D] grid; a packed forward's rows are unpacked for them and their weights packed.
   const auto x = ctx.packed ? ctx.packed->unpack(site_input) : site_input;
   const auto B = x.size(0), T = x.size(1);
@@ -117,9 +126,12 @@ torch::Tensor RoutingSiteImpl::route(const torch::Tensor& site_input, const mode
     d.num_decisions = out.num_decisions;
     d.token_log_prob = out.token_log_prob;
     d.reaches_later_positions = reaches_later_positions_;
+    d.pooled_balance_coef = out.pooled_balance_coef;
     ctx.trace->record(std::move(d));
   }
-  return ctx.packed ? dense.index_select(0, ctx.packed->index) : dense;
+  if (!ctx.packed) return {dense, out.site_input.defined() ? out.site_input : site_input};
+  return {dense.index_select(0, ctx.packed->index),
+          out.site_input.defined() ? ctx.packed->pack(out.site_input) : site_input};
 }
 
 }  // namespace remix::adapter

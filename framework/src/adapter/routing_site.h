@@ -23,8 +23,15 @@ class RoutingSiteImpl : public torch::nn::Module {
   RoutingSiteImpl(RouterContext context, std::shared_ptr<Router> router, std::string plugin_name,
                   bool policy_gradient);
 
-  // x [B,T,D] -> dense expert weights [B·T, n]; with ctx.packed, rows [N,D] -> [N, n].
-  torch::Tensor route(const torch::Tensor& site_input, const model::RoutingContext& ctx);
+  // What a route() call gives the site's projections: dense expert weights [B·T, n] (with ctx.packed, [N, n]) and
+  // the input to compute on — the site input, or what the router returned as RouteOutput::site_input, in the same
+  // layout as the site input.
+  struct Decision {
+    torch::Tensor weights;
+    torch::Tensor input;
+  };
+  // x [B,T,D] (with ctx.packed, rows [N,D]).
+  Decision route(const torch::Tensor& site_input, const model::RoutingContext& ctx);
 
   const RouterContext& context() const { return context_; }
   // Whether a decision at position t can change the logits of positions after t (true unless the site sits where

@@ -24,6 +24,7 @@ struct SiteDecision {
   torch::Tensor num_decisions;  // [B] or undefined
   torch::Tensor token_log_prob;  // [B,T] or undefined
   bool reaches_later_positions = true;  // see RoutingSiteImpl::set_reaches_later_positions
+  double pooled_balance_coef = 0.0;     // > 0: this site joins the pooled balance loss (RouteOutput)
 };
 
 // The per-token log Q of a trace's sampled decisions, split by what they can change (train.credit: to-go).
@@ -46,9 +47,13 @@ class RoutingTrace {
   std::optional<TokenLogProbs> token_log_prob() const;
   // Σ over sites of the sampled decisions behind log_prob, [B]; undefined when no site sampled.
   torch::Tensor num_decisions() const;
-  // The mean of the auxiliary losses over the sites that report one; a zero scalar (on the weights' device) when none
-  // does.
+  // The mean of the auxiliary losses over the sites that report one, plus the balance loss pooled over the sites that
+  // ask for it (pooled_balance_loss); a zero scalar (on the weights' device) when there is neither.
   torch::Tensor aux_loss() const;
+  // coef · n · Σ_i f_i P_i over the valid tokens of every site with pooled_balance_coef > 0 together (f_i: share of
+  // them whose experts hold i, P_i: their mean probs[i]); undefined when no site asks. MixLoRA computes its
+  // load-balancing loss this way, over all layers' router logits at once.
+  torch::Tensor pooled_balance_loss() const;
 
  private:
   std::vector<SiteDecision> decisions_;

@@ -80,6 +80,11 @@ const std::vector<ParamSpec> kCore = {
         .one_of("auto|block|module"),
     param("adapter.layout", T::Choice, "auto", "expert bank layout; auto takes what the router needs")
         .one_of("auto|independent|shared_a"),
+    param("adapter.expert_combine", T::Choice, "projection",
+          "projection: each adapted projection adds its chosen experts' weighted LoRA outputs; ffn: the FFN block's "
+          "output mixes whole expert FFNs down_e(silu(gate_e x) * up_e x) (MixLoRA's experts)")
+        .one_of("projection|ffn")
+        .in_key_when_set(),
 
     // --- training ---
     param("train.steps", T::Int, "400", "optimizer steps").at_least(1),

@@ -56,6 +56,14 @@ class SubBlockAdapter : public torch::nn::Module {
   // it can fuse it with its own products).
   virtual torch::Tensor apply(Projection p, const torch::Tensor& in, torch::nn::Linear& base,
                               const RoutingContext& ctx) = 0;
+  // The whole SwiGLU feed-forward down(silu(gate x) · up x), called after begin() on an FFN sub-block, for an adapter
+  // that mixes whole expert FFNs rather than each projection's output (adapter.expert_combine: ffn, MixLoRA's);
+  // nullopt: the FFN runs projection by projection through apply().
+  virtual std::optional<torch::Tensor> feed_forward(const torch::Tensor& /*x*/, torch::nn::Linear& /*gate*/,
+                                                    torch::nn::Linear& /*up*/, torch::nn::Linear& /*down*/,
+                                                    const RoutingContext& /*ctx*/) {
+    return std::nullopt;
+  }
 };
 
 }  // namespace remix::model

@@ -173,7 +173,10 @@ void FeedForwardImpl::set_adapter(std::shared_ptr<SubBlockAdapter> adapter) {
 }
 
 torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x, const RoutingContext& ctx) {
-  if (adapter_) adapter_->begin(x, ctx);
+  if (adapter_) {
+    adapter_->begin(x, ctx);
+    if (auto whole = adapter_->feed_forward(x, gate, up, down, ctx)) return *whole;
+  }
   auto h = torch::silu(project_through(adapter_, Projection::Gate, gate, x, ctx)) *
            project_through(adapter_, Projection::Up, up, x, ctx);
   return project_through(adapter_, Projection::Down, down, h, ctx);
