@@ -4,6 +4,8 @@
 // what there is.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "remix/errors.h"
 #include "report/paired_comparison.h"
 
@@ -88,6 +90,21 @@ TEST(PairedComparison, AgainstAKeyThatDecidesAnotherPairsAsAgainstThatKey) {
   EXPECT_EQ(by_variant.long_.rows[0][0], "mix");
   for (std::size_t c : {3, 4, 9, 10, 11})  // metric, difference, paired and unpaired seeds, paired examples
     EXPECT_EQ(by_variant.long_.rows[0][c], by_router.long_.rows[0][c]) << c;
+}
+
+// A bundle's name is no parameter, only part of each trial's name: --against variant=soft was refused as not varying
+// (compare_compute.yaml's own header told researchers to run it).
+TEST(PairedComparison, AgainstABundleAxisReadsItFromTheTrialNames) {
+  Fixture f;
+  for (auto& t : f.trials)
+    t.name = fmt::format("variant={} train.lr=1.0e-2 seed={}", t.params["router.plugin"] == "remix" ? "mix" : "soft",
+                         t.params["seed"]);
+  auto by_variant = paired_comparison(f.trials, f.outcomes, parse_against("variant=soft"));
+  auto by_router = paired_comparison(f.trials, f.outcomes, parse_against("router.plugin=softmax"));
+  ASSERT_EQ(by_variant.long_.rows.size(), 1u);
+  EXPECT_EQ(by_variant.long_.rows[0][0], "mix");
+  EXPECT_EQ(by_variant.wide.columns[0], "variant");
+  for (std::size_t c : {3, 4, 9, 10, 11}) EXPECT_EQ(by_variant.long_.rows[0][c], by_router.long_.rows[0][c]) << c;
 }
 
 TEST(PairedComparison, BadBaselinesAreRefusedNamingWhatThereIs) {
