@@ -1,8 +1,10 @@
-// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J --nproc R]`: registers the
-// experiment's trials as a sweep in its database (as `remix run` does before it works), then prints an sbatch
-// array script whose every task runs `remix worker` on that sweep. Workers claim trials atomically, so the array
-// size only sets how many run at once; re-submitting the script is the resume. Paths in the script are
-// absolute: Slurm starts tasks in whatever folder it likes.
+// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J --nproc R --nodes K]`:
+// registers the experiment's trials as a sweep in its database (as `remix run` does before it works), then prints an
+// sbatch array script whose every task runs `remix worker` on that sweep. Workers claim trials atomically, so the
+// array size only sets how many run at once; re-submitting the script is the resume. Paths in the script are
+// absolute: Slurm starts tasks in whatever folder it likes. With --nodes K each array task holds K nodes and runs
+// every trial it claims on all of them: R ranks per node (--nproc), started by `srun` with the rendezvous on the
+// allocation's first node (c10d over TCP; Gloo: CPU ranks).
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -26,7 +28,7 @@ namespace fs = std::filesystem;
 struct SlurmOptions {
   std::string file;
   std::vector<std::string> overrides;
-  int array = 4, cpus = 2, gpus = 0, jobs = 1, nproc = 1;
+  int array = 4, cpus = 2, gpus = 0, jobs = 1, nproc = 1, nodes = 1;
   std::string partition, time, output_dir;
 };
 
@@ -46,6 +48,14 @@ void check(const SlurmOptions& o) {
     throw UserError(fmt::format("--cpus {}: fewer cores than the {} processes a task runs (--jobs {} x --nproc {} "
                                 "ranks)",
                                 o.cpus, o.jobs * o.nproc, o.jobs, o.nproc));
+  if (o.nodes > 1 && o.jobs > 1)
+    throw UserError(fmt::format("--nodes {}: each trial spans the task's {} nodes, so a task runs one trial at a time; "
+                                "drop --jobs {} (use --array for trials side by side)",
+                                o.nodes, o.nodes, o.jobs));
+  if (o.nodes > 1 && o.gpus > 0)
+    throw UserError(fmt::format("--nodes {} with --gpus {}: GPU ranks need NCCL, which no remix build has yet; "
+                                "--nodes runs CPU ranks over Gloo",
+                                o.nodes, o.gpus));
   static const std::regex name_format(R"(^[A-Za-z0-9_.,-]+$)");
   if (!o.partition.empty() && !std::regex_match(o.partition, name_format))
     throw UserError(fmt::format("--partition '{}': not a partition name", o.partition));
@@ -68,8 +78,14 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   std::string script = "#!/bin/bash\n";
   script += fmt::format("#SBATCH --job-name=remix-{}\n", std::regex_replace(sweep.name, std::regex("[^A-Za-z0-9_.-]+"), "_"));
   script += fmt::format("#SBATCH --array=0-{}\n", o.array - 1);
-  script += "#SBATCH --ntasks=1\n";
-  script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus);
+  const bool multi_node = o.nodes > 1;
+  if (multi_node) {  // a task per rank: srun places them, --cpus cores per node shared by its ranks
+    script += fmt::format("#SBATCH --nodes={}\n#SBATCH --ntasks-per-node={}\n", o.nodes, o.nproc);
+    script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus / o.nproc);
+  } else {
+    script += "#SBATCH --ntasks=1\n";
+    script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus);
+  }
   if (o.gpus > 0) script += fmt::format("#SBATCH --gpus-per-task={}\n", o.gpus);
   if (!o.partition.empty()) script += fmt::format("#SBATCH --partition={}\n", o.partition);
   if (!o.time.empty()) script += fmt::format("#SBATCH --time={}\n", o.time);
@@ -86,10 +102,23 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
              : "# The database must be on a disk every node sees, with working POSIX locks (see README, \"Sweeps on a\n"
                "# cluster\": SQLite over NFS is unsafe with many writers; a PostgreSQL server is not).\n");
   script += fmt::format("mkdir -p {}\n", shell_quote(logs));
+  if (multi_node)
+    script += fmt::format(
+        "# Each trial runs on all {} ranks ({} nodes x {}); rank 0, on this first node, records. The rendezvous port\n"
+        "# follows the job id, so two jobs sharing a node do not collide.\n"
+        "export MASTER_ADDR=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"\n"
+        "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n"
+        "export REMIX_DEFAULT_THREADS={}\n",
+        o.nodes * o.nproc, o.nodes, o.nproc, o.cpus / o.nproc);
   std::string command = shell_quote(remix);
   for (const auto& p : g.plugin_paths) command += " --plugin-path " + shell_quote(fs::absolute(p).string());
   command += fmt::format(" worker --db {} --sweep {} --jobs {}", shell_quote(db), shell_quote(sweep.name), o.jobs);
-  if (o.nproc > 1) command += fmt::format(" --nproc {}", o.nproc);  // each trial on N ranks of the task's node
+  if (multi_node)
+    command += fmt::format(" --launcher 'srun --nodes={} --ntasks={} --ntasks-per-node={} --cpus-per-task={} "
+                           "--kill-on-bad-exit=1'",
+                           o.nodes, o.nodes * o.nproc, o.nproc, o.cpus / o.nproc);
+  else if (o.nproc > 1)
+    command += fmt::format(" --nproc {}", o.nproc);  // each trial on N ranks of the task's node
   script += "exec " + command + "\n";
   fmt::print("{}", script);
   return 0;
@@ -111,8 +140,12 @@ void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& actio
   cmd->add_option("--gpus", o->gpus, "GPUs per task (0 = none)")->check(CLI::Range(0, 1024))->capture_default_str();
   cmd->add_option("--cpus", o->cpus, "CPU cores per task")->check(CLI::Range(1, 65536))->capture_default_str();
   cmd->add_option("-j,--jobs", o->jobs, "trials each task runs at once")->check(CLI::Range(1, 1024))->capture_default_str();
-  cmd->add_option("--nproc", o->nproc, "data-parallel ranks per trial, on the task's node")
+  cmd->add_option("--nproc", o->nproc, "data-parallel ranks per trial on each of the task's nodes")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--nodes", o->nodes,
+                  "nodes per array task; each trial runs on all of them (--nproc ranks each, started by srun)")
+      ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   cmd->add_option("--output-dir", o->output_dir, "where task logs go (default: <database folder>/slurm)");
   cmd->callback([o, &global, &action] { action = [o, &global] { return print_slurm_script(global, *o); }; });

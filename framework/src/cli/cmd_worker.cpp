@@ -1,12 +1,17 @@
 // `remix worker --db DB --sweep NAME`: claims and runs trials of a sweep registered earlier (by `remix run`
 // or `remix slurm`) until none is left; several workers on several machines can share one database. And
 // `remix trial`, the hidden subcommand a worker starts for each trial in its own process.
-#include <fmt/core.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/worker_flags.h"
+#include "common/text.h"
+#include "remix/errors.h"
 #include "report/sweep_table.h"
 #include "store/results_store.h"
 #include "sweep/worker.h"
@@ -17,14 +22,41 @@ namespace remix::cli {
 namespace {
 
 struct WorkerCliOptions {
-  std::string db, sweep;
+  std::string db, sweep, launcher;
   WorkerFlags worker;
 };
 
+// "srun --nodes=2 ..." -> its words, the program found on PATH; UserError naming --launcher otherwise.
+std::vector<std::string> launcher_command(const std::string& text) {
+  std::vector<std::string> words;
+  for (const auto& w : text::split(text, ' '))
+    if (!w.empty()) words.push_back(w);
+  if (words.empty()) throw UserError("--launcher: empty; give the command that starts a trial's ranks, e.g. 'srun ...'");
+  if (words[0].find('/') == std::string::npos) {
+    const char* path = std::getenv("PATH");
+    for (const auto& dir : text::split(path ? path : "", ':')) {
+      auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / words[0];
+      if (access(candidate.c_str(), X_OK) == 0) {
+        words[0] = candidate.string();
+        return words;
+      }
+    }
+    throw UserError(fmt::format("--launcher: '{}' is not a program on PATH", words[0]));
+  }
+  if (access(words[0].c_str(), X_OK) != 0)
+    throw UserError(fmt::format("--launcher: '{}' is not an executable file", words[0]));
+  return words;
+}
+
 int run_worker_command(const GlobalOptions& g, const WorkerCliOptions& o) {
+  auto launcher = o.launcher.empty() ? std::vector<std::string>{} : launcher_command(o.launcher);
+  if (!launcher.empty() && o.worker.nproc > 1)
+    throw UserError("--launcher starts a trial's ranks itself; --nproc (local ranks) cannot be given with it");
   auto store = store::open_store(o.db, store::Access::ReadWrite);
   auto sweep_id = store->find_sweep(o.sweep);
-  auto summary = sweep::run_worker(*store, worker_options(o.worker, g, sweep_id));
+  auto options = worker_options(o.worker, g, sweep_id);
+  options.launcher = launcher;
+  auto summary = sweep::run_worker(*store, options);
   fmt::print("{}", report::render(report::sweep_table(*store, sweep_id), report::TableFormat::Text));
   if (summary.signal) return 128 + summary.signal;
   return summary.last_exit_code;
@@ -44,6 +76,9 @@ void add_worker_command(CLI::App& app, const GlobalOptions& global, Action& acti
   cmd->add_option("--db", o->db, "results database holding the sweep")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (sweep.name, else experiment.name)")->required();
   add_worker_flags(cmd, o->worker);
+  cmd->add_option("--launcher", o->launcher,
+                  "command that starts each trial's ranks across nodes, words separated by spaces (remix slurm --nodes "
+                  "writes 'srun ...'); each rank it starts is a Slurm or torchrun-style rank");
   cmd->callback([o, &global, &action] { action = [o, &global] { return run_worker_command(global, *o); }; });
 
   auto t = std::make_shared<TrialCliOptions>();

@@ -64,7 +64,10 @@ WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
   }
   // Trials running side by side share the cores instead of each taking all of them (runtime.threads: 0).
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  setenv("REMIX_DEFAULT_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.jobs))).c_str(), 1);
+  // A launcher's ranks run on cores of their own, which the job script states (REMIX_DEFAULT_THREADS); only a
+  // missing share is filled in.
+  setenv("REMIX_DEFAULT_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.jobs))).c_str(),
+         o.launcher.empty() ? 1 : 0);
   std::vector<std::string> trial_args = o.trial_args;
   if (o.nproc > 1) trial_args.insert(trial_args.end(), {"--nproc", std::to_string(o.nproc)});
   for (;;) {
@@ -81,7 +84,13 @@ WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
       log::info("trial {} ({}), attempt {}", trial->name, trial->run_key.substr(0, 12), trial->attempt);
       std::vector<std::string> args = {"trial", "--db", store.location(), "--run-id", std::to_string(trial->run_id)};
       args.insert(args.end(), trial_args.begin(), trial_args.end());
-      running.push_back(std::make_unique<TrialProcess>(program, args, o.jobs > 1 ? trial->name : "", trial->run_id));
+      std::string spawned = program;
+      if (!o.launcher.empty()) {  // launcher args..., this program, its trial args
+        args.insert(args.begin(), program);
+        args.insert(args.begin(), o.launcher.begin() + 1, o.launcher.end());
+        spawned = o.launcher.front();
+      }
+      running.push_back(std::make_unique<TrialProcess>(spawned, args, o.jobs > 1 ? trial->name : "", trial->run_id));
     }
     if (running.empty()) break;
     for (auto it = running.begin(); it != running.end();) {

@@ -19,6 +19,10 @@ struct WorkerOptions {
   double stale_seconds = 120;
   bool retry_failed = false;
   std::vector<std::string> trial_args;  // extra arguments of each `remix trial` (plugin paths, verbosity)
+  // A command that starts each trial's ranks across nodes, given this program and its `trial` arguments (`srun
+  // --nodes=2 --ntasks=8 ...`, as `remix slurm --nodes` writes it; every rank it starts is a Slurm rank). Empty: the
+  // worker starts the trial process itself. launcher[0] is a path.
+  std::vector<std::string> launcher;
 };
 
 struct WorkerSummary {

@@ -1,11 +1,12 @@
 // `remix slurm`: the sweep is registered before any task starts, the printed sbatch script asks for what the
-// options say, and its worker command, run here as an array task would run it, completes every trial. Bad
-// options exit 2 with nothing recorded.
+// options say, and its worker command, run here as an array task would run it, completes every trial — with
+// --nodes, on ranks that srun starts (a stand-in srun here). Bad options exit 2 with nothing recorded.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "store/query.h"
+#include "train/data_parallel.h"
 #include "support/test_env.h"
 
 namespace remix {
@@ -52,6 +53,63 @@ TEST(Slurm, NprocRunsEachTrialOnThatManyRanksOfTheTasksNode) {
   EXPECT_NE(r.out.find(" --jobs 2 --nproc 2\n"), std::string::npos) << r.out;
 }
 
+// No Slurm here: these stand in for its srun (start --ntasks copies of the command, each with the SLURM_PROCID,
+// SLURM_NTASKS and SLURM_LOCALID srun gives a task, fail when one fails) and scontrol (the allocation's hosts).
+const char* kFakeSrun = R"(#!/bin/bash
+n=1; per=1
+while [[ "$1" == --* ]]; do
+  case "$1" in --ntasks=*) n=${1#--ntasks=};; --ntasks-per-node=*) per=${1#--ntasks-per-node=};; esac
+  shift
+done
+echo "srun: $n tasks" >&2
+pids=()
+for ((i = 0; i < n; i++)); do
+  SLURM_PROCID=$i SLURM_NTASKS=$n SLURM_LOCALID=$((i % per)) SLURM_NODEID=$((i / per)) "$@" & pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+exit $rc
+)";
+
+TEST(Slurm, NodesRunEachTrialOnRanksAcrossTheAllocationThroughSrun) {
+  if (!train::data_parallel_available()) GTEST_SKIP() << "this build has no c10d Gloo (data parallelism)";
+  test::TempDir dir;
+  auto r = remix({"slurm", config(dir), "seed=0,1", "--nodes", "2", "--nproc", "1", "--cpus", "1", "--array", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=1\n", "#SBATCH --cpus-per-task=1\n",
+                           "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n",
+                           " --launcher 'srun --nodes=2 --ntasks=2 --ntasks-per-node=1 --cpus-per-task=1 "
+                           "--kill-on-bad-exit=1'\n"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  EXPECT_EQ(r.out.find("#SBATCH --ntasks=1\n"), std::string::npos) << r.out;
+
+  test::TempDir bin;
+  for (const auto& [name, body] : {std::pair<std::string, std::string>{"srun", kFakeSrun},
+                                   {"scontrol", "#!/bin/bash\necho localhost\n"}}) {
+    auto path = bin.write(name, body);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  }
+  auto script = dir.write("job.sh", r.out);
+  auto w = test::run_command({"/bin/bash", script},
+                             {{"PATH", bin.path().string() + ":" + std::getenv("PATH")},
+                              {"SLURM_JOB_NODELIST", "node[1-2]"},
+                              {"SLURM_JOB_ID", "4242"},
+                              {"SLURM_NTASKS", "2"}});
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  auto done = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'");
+  EXPECT_EQ(std::get<std::int64_t>(done.rows.at(0).at(0)), 2) << w.err;
+  EXPECT_NE(w.err.find("srun: 2 tasks"), std::string::npos) << w.err;
+  EXPECT_NE(w.err.find("rank 0 of 2, rendezvous at localhost:24242"), std::string::npos) << w.err;
+}
+
+TEST(Slurm, AWorkerLauncherThatIsNoProgramExitsTwoNamingIt) {
+  test::TempDir dir;
+  auto r = remix({"worker", "--db", dir.file("r.db"), "--sweep", "s", "--launcher", "no-such-srun --ntasks=2"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--launcher: 'no-such-srun' is not a program on PATH"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.db")));
+}
+
 TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
   test::TempDir dir;
   std::string cfg = config(dir);
@@ -60,6 +118,9 @@ TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
                                        {"--gpus", "-1"},
                                        {"--partition", "a b"},
                                        {"--cpus", "2", "--nproc", "4"},  // 4 ranks on 2 cores
+                                       {"--nodes", "2", "--jobs", "2"},  // a trial spans the task's nodes
+                                       {"--nodes", "2", "--gpus", "1"},  // GPU ranks need NCCL
+                                       {"--nodes", "0"},
                                        {"tasks.add.nope=1"}}) {
     std::vector<std::string> args = {"slurm", cfg};
     args.insert(args.end(), bad.begin(), bad.end());
