@@ -156,6 +156,12 @@ bool is_score(const std::string& metric) {
   return !text::starts_with(metric, "final/params/") && !text::starts_with(metric, "compute/");
 }
 
+// Routing diagnostics (ESS, q-ESS, distinct selections) say how a router routes: compared between groups, marked best
+// in none (a sharper q is not a better result; ESS = k is ReMix's construction).
+bool has_better_direction(const std::string& metric) {
+  return is_score(metric) && metric.find("routing/") == std::string::npos;
+}
+
 std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
   std::map<std::string, std::set<std::string>> values;
   for (const auto& t : trials)
@@ -306,7 +312,7 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
       const std::string& metric = q.cols.empty() ? c : metrics[0];
       auto a = aggregate(cells[{r, c}], metric);
       // A best mark says a mean over seeds leads its column; one seed cannot say that.
-      bool is_best = a.n > 1 && best.count(c) && a.mean == best[c] && row_labels.size() > 1 && is_score(metric);
+      bool is_best = a.n > 1 && best.count(c) && a.mean == best[c] && row_labels.size() > 1 && has_better_direction(metric);
       wide_row.emplace_back(format_cell(a) + (is_best ? " *" : ""));
       out.long_.rows.push_back({r, q.cols.empty() ? "" : c, metric, a.n ? nlohmann::json(a.mean) : nlohmann::json(),
                                 a.n > 1 ? nlohmann::json(a.std) : nlohmann::json(), a.n, a.failed, a.unfinished, is_best});

@@ -40,6 +40,8 @@ Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::st
 bool lower_is_better(const std::string& metric);
 // Counts such as final/params/lora_active_per_token or compute/flops describe a trial; they are not better or worse.
 bool is_score(const std::string& metric);
+// A score with a better direction, so a table marks its best mean: not the routing diagnostics.
+bool has_better_direction(const std::string& metric);
 
 // A metric as a table's column names it: without its stage ("final/", "eval/"): "final/math/exact_match" ->
 // "math/exact_match", "eval/code/loss" -> "code/loss".

@@ -156,6 +156,28 @@ TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
   EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=2)");  // not 4.531e+04, and no best mark on a count
 }
 
+// The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
+TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
+  auto trial = [](const std::string& router, double q_ess, double score) {
+    TrialRecord t;
+    t.status = "completed";
+    t.params = {{"router.plugin", router}};
+    t.metrics = {{"eval/routing/q_ess_mean", q_ess}, {"final/routing/ess_mean", q_ess}, {"final/math/exact_match", score}};
+    return t;
+  };
+  auto table = results_table({trial("softmax", 1.5, 0.5), trial("softmax", 1.5, 0.5), trial("remix", 3.0, 0.25),
+                               trial("remix", 3.0, 0.25)},
+                              ResultsQuery{})
+                   .wide;
+  ASSERT_EQ(table.rows.size(), 2u);
+  for (const auto& row : table.rows)
+    for (std::size_t c = 1; c < row.size(); ++c) {
+      const bool math = table.columns[c] == "math/exact_match";
+      EXPECT_EQ(row[c].get<std::string>().find('*') != std::string::npos, math && row[0] == "softmax")
+          << table.columns[c] << " " << row[c];
+    }
+}
+
 TEST(Results, OneSeedShowsNoSpreadAndNoBestMark) {
   auto trial = [](const std::string& router, double score) {
     TrialRecord t;
