@@ -2,7 +2,8 @@
 // initialised N(0, router_init_range); q = softmax over all n; keep the top k (ties to the lower index), renormalise
 // them to sum 1 and scale each by lora_alpha/r. In training, optional jitter multiplies the site input by
 // U(1 − jitter_noise, 1 + jitter_noise) — what the router, the experts and the frozen projections see, as MixLoRA and
-// Mixtral do (jitter_scope: site), or the router's input alone (router) — and the load-balancing loss
+// Mixtral do (jitter_scope: site), or the router's input alone (router); drawn from the host's per-row noise keys, so
+// equal on 1 or N ranks — and the load-balancing loss
 // coef · n · Σ_i f_i P_i is returned (f_i: share of valid tokens whose top-k holds i; P_i: mean q_i over valid tokens;
 // minimum coef · k): per site and averaged over sites (aux_loss_scope: site, Switch's per-layer loss), or pooled over
 // all sites' tokens by the host (model: MixLoRA's, over all layers' router logits at once).
@@ -48,7 +49,10 @@ class SoftmaxRouter : public remix::Router {
     auto x = in.x;
     remix::RouteOutput out;
     if (in.training && jitter_ > 0) {
-      x = x * torch::empty_like(x).uniform_(1.0 - jitter_, 1.0 + jitter_);
+      // Keyed by row when the host gives keys: a row's jitter is the same on 1 or N ranks, whatever shares its batch.
+      auto u = in.noise_keys.defined() ? remix::routing::keyed_uniform(in.noise_keys, x.sizes()).to(x.options())
+                                       : torch::rand_like(x);
+      x = x * (1.0 - jitter_ + 2.0 * jitter_ * u);
       if (jitter_site_) out.site_input = x;
     }
     auto q = torch::softmax(torch::nn::functional::linear(x, weight_), -1);  // [B,T,n]

@@ -74,6 +74,26 @@ TEST(SoftmaxRouter, JitterActsOnlyInTraining) {
   EXPECT_TRUE(torch::equal(a.probs, b.probs));
 }
 
+// With the host's noise keys a row's jitter depends on its key alone, so a trial's softmax routing is the same on 1 or
+// N data-parallel ranks (it came from torch's generator, different on each rank).
+TEST(SoftmaxRouter, KeyedJitterFollowsTheRowsKeyNotItsBatch) {
+  auto router = make("softmax", {{"jitter_noise", 0.5}}, 8, 2, 16);
+  auto x = torch::randn({2, 9, 16});
+  auto in = train_input(x, torch::ones({2, 9}, torch::kBool));
+  in.noise_keys = torch::tensor({11, 12}, torch::kLong);
+  auto both = router->route(in);
+  auto alone = router->route([&] {
+    auto one = train_input(x.narrow(0, 1, 1), torch::ones({1, 9}, torch::kBool));
+    one.noise_keys = torch::tensor({12}, torch::kLong);
+    return one;
+  }());
+  EXPECT_TRUE(torch::allclose(both.probs[1], alone.probs[0]));
+  in.noise_keys = torch::tensor({11, 13}, torch::kLong);
+  auto other_key = router->route(in);
+  EXPECT_TRUE(torch::allclose(both.probs[0], other_key.probs[0]));
+  EXPECT_FALSE(torch::allclose(both.probs[1], other_key.probs[1]));
+}
+
 TEST(HydraRouter, NeedsSharedAExpertsAndOneRouterPerModule) {
   const auto traits = test::router_plugin("hydra")->router_traits();  // from the descriptor: no router built
   EXPECT_EQ(traits.required_layout(), ExpertLayout::SharedA);
