@@ -173,7 +173,8 @@ TEST(AdapterTrainingReference, MixLorasLogitsBalanceLossAndGradientsAreMoePeftsW
   torch::manual_seed(11);
   auto probe = torch::randn({2, 8, kVocab});
   auto remix = mixlora_step(/*mixlora_options=*/true, probe), defaults = mixlora_step(false, probe);
-  ASSERT_EQ(remix.weights.size(), 2u * (1 + 3 * 2 * kExperts)) << "2 layers: a router, 3 projections x 4 experts x A, B";
+  ASSERT_EQ(remix.weights.size(), 2u * (1 + 3 * 2 * kExperts))
+      << "2 layers: a router, 3 projections x 4 experts x A, B";
   auto ref = reference_step("mixlora", remix,
                             {{"num_experts", kExperts}, {"top_k", kTopK}, {"router_aux_loss_coef", kAuxCoef},
                              {"target_modules", {"gate_proj", "up_proj", "down_proj"}}},

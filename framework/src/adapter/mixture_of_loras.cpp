@@ -86,8 +86,9 @@ std::optional<torch::Tensor> MixtureBlockImpl::feed_forward(const torch::Tensor&
   auto base_share = 1.0 - share.sum(1);
   auto base_rows = (base_share.abs() > 1e-6).nonzero().squeeze(1);
   if (base_rows.numel() > 0)
-    out = out.index_add(0, base_rows,
-                        expert_ffn(rows.index_select(0, base_rows), -1) * base_share.index_select(0, base_rows).unsqueeze(1));
+    out = out.index_add(
+        0, base_rows,
+        expert_ffn(rows.index_select(0, base_rows), -1) * base_share.index_select(0, base_rows).unsqueeze(1));
   for (std::int64_t e = 0; e < n; ++e) {
     auto chosen = (share.select(1, e) != 0).nonzero().squeeze(1);
     if (chosen.numel() == 0) continue;

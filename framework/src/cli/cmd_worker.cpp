@@ -31,7 +31,8 @@ std::vector<std::string> launcher_command(const std::string& text) {
   std::vector<std::string> words;
   for (const auto& w : text::split(text, ' '))
     if (!w.empty()) words.push_back(w);
-  if (words.empty()) throw UserError("--launcher: empty; give the command that starts a trial's ranks, e.g. 'srun ...'");
+  if (words.empty())
+    throw UserError("--launcher: empty; give the command that starts a trial's ranks, e.g. 'srun ...'");
   if (words[0].find('/') == std::string::npos) {
     const char* path = std::getenv("PATH");
     for (const auto& dir : text::split(path ? path : "", ':')) {

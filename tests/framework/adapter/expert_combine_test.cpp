@@ -218,7 +218,8 @@ TEST(ExpertCombine, SettingsThatCannotMixWholeFfnsNameTheKey) {
       << hydra;
   EXPECT_NE(hydra.find("which router plugin 'hydra' needs"), std::string::npos) << hydra;
   auto attention_only = test::error_message<UserError>([&] {
-    attach_mixture(model, ffn_options(ExpertCombine::Ffn).targets(std::vector<Projection>{Projection::Q}), router_source("softmax"));
+    attach_mixture(model, ffn_options(ExpertCombine::Ffn).targets(std::vector<Projection>{Projection::Q}),
+                   router_source("softmax"));
   });
   EXPECT_NE(attention_only.find("adapter.expert_combine: ffn mixes whole expert FFNs, but adapter.target_modules "
                                 "adapts none of gate|up|down"),

@@ -96,7 +96,8 @@ TEST(Slurm, NodesRunEachTrialOnRanksAcrossTheAllocationThroughSrun) {
                               {"SLURM_JOB_ID", "4242"},
                               {"SLURM_NTASKS", "2"}});
   EXPECT_EQ(w.exit_code, 0) << w.err;
-  auto done = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'");
+  auto done = store::query_readonly(dir.file("r.db"),
+                                    "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'");
   EXPECT_EQ(std::get<std::int64_t>(done.rows.at(0).at(0)), 2) << w.err;
   EXPECT_NE(w.err.find("srun: 2 tasks"), std::string::npos) << w.err;
   EXPECT_NE(w.err.find("rank 0 of 2, rendezvous at localhost:24242"), std::string::npos) << w.err;

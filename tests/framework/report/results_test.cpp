@@ -162,7 +162,8 @@ TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
     TrialRecord t;
     t.status = "completed";
     t.params = {{"router.plugin", router}};
-    t.metrics = {{"eval/routing/q_ess_mean", q_ess}, {"final/routing/ess_mean", q_ess}, {"final/math/exact_match", score}};
+    t.metrics = {
+        {"eval/routing/q_ess_mean", q_ess}, {"final/routing/ess_mean", q_ess}, {"final/math/exact_match", score}};
     return t;
   };
   auto table = results_table({trial("softmax", 1.5, 0.5), trial("softmax", 1.5, 0.5), trial("remix", 3.0, 0.25),
