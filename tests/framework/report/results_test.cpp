@@ -138,13 +138,18 @@ TEST(Results, KeysThatFollowFromOthersDoNotLabelTheRows) {
   EXPECT_EQ(varying_keys(grid), (std::vector<std::string>{"router.plugin", "train.lr"}));
 }
 
+// A completed trial of `router` with these metrics.
+TrialRecord completed(const std::string& router, std::map<std::string, double> metrics) {
+  TrialRecord t;
+  t.status = "completed";
+  t.params = {{"router.plugin", router}};
+  t.metrics = std::move(metrics);
+  return t;
+}
+
 TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
   auto trial = [](const std::string& router, double active, double score) {
-    TrialRecord t;
-    t.status = "completed";
-    t.params = {{"router.plugin", router}};
-    t.metrics = {{"final/params/lora_active_per_token", active}, {"final/math/exact_match", score}};
-    return t;
+    return completed(router, {{"final/params/lora_active_per_token", active}, {"final/math/exact_match", score}});
   };
   auto table = results_table({trial("hydra", 35712, 0.5), trial("hydra", 35712, 0.5), trial("remix", 45312, 0.25),
                                trial("remix", 45312, 0.25)},
@@ -159,12 +164,9 @@ TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
 // The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
 TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
   auto trial = [](const std::string& router, double q_ess, double score) {
-    TrialRecord t;
-    t.status = "completed";
-    t.params = {{"router.plugin", router}};
-    t.metrics = {
-        {"eval/routing/q_ess_mean", q_ess}, {"final/routing/ess_mean", q_ess}, {"final/math/exact_match", score}};
-    return t;
+    return completed(router, {{"eval/routing/q_ess_mean", q_ess},
+                              {"final/routing/ess_mean", q_ess},
+                              {"final/math/exact_match", score}});
   };
   auto table = results_table({trial("softmax", 1.5, 0.5), trial("softmax", 1.5, 0.5), trial("remix", 3.0, 0.25),
                                trial("remix", 3.0, 0.25)},
@@ -181,11 +183,7 @@ TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
 
 TEST(Results, OneSeedShowsNoSpreadAndNoBestMark) {
   auto trial = [](const std::string& router, double score) {
-    TrialRecord t;
-    t.status = "completed";
-    t.params = {{"router.plugin", router}};
-    t.metrics = {{"final/math/exact_match", score}};
-    return t;
+    return completed(router, {{"final/math/exact_match", score}});
   };
   auto t = results_table({trial("hydra", 0.72), trial("remix", 0.25)}, ResultsQuery{});
   EXPECT_EQ(t.wide.rows[0][1], "0.72 (n=1)");  // not "0.72 ± 0 (n=1) *": one seed leads nothing
@@ -197,10 +195,8 @@ TEST(Results, OneSeedShowsNoSpreadAndNoBestMark) {
 TEST(Results, RowsFollowTheSweepsOrderWithNumbersAscending) {
   // As a grid grows: lr 1e-3 and 3e-3 were run first, 1e-2 later, for two routers each time.
   auto trial = [](const std::string& router, const std::string& lr) {
-    TrialRecord t;
-    t.status = "completed";
-    t.params = {{"router.plugin", router}, {"train.lr", lr}};
-    t.metrics = {{"final/math/exact_match", 0.5}};
+    auto t = completed(router, {{"final/math/exact_match", 0.5}});
+    t.params["train.lr"] = lr;
     return t;
   };
   std::vector<TrialRecord> trials = {trial("remix", "0.003"),   trial("remix", "0.001"), trial("softmax", "0.003"),
