@@ -95,8 +95,9 @@ const std::vector<ParamSpec> kCore = {
     param("train.warmup_steps", T::Int, "20", "linear warmup steps").at_least(0),
     param("train.schedule", T::Choice, "cosine", "learning-rate decay after warmup").one_of("cosine|linear|constant"),
     param("train.grad_clip", T::Float, "1.0", "gradient-norm clip (0 = off)").at_least(0),
-    param("train.grad_clip_scope", T::Choice, "global",
-          "global: one norm over LoRA and router gradients; group: LoRA and routers clipped each by its own norm")
+    param("train.grad_clip_scope", T::Choice, "group",
+          "group: LoRA and routers clipped each by its own norm; global: one norm over both (ReMix's noisy router "
+          "gradient then throttles its experts' updates)")
         .one_of("global|group")
         .in_key_when_set(),
     param("train.samples", T::Int, "4", "M: routing samples per sequence for policy-gradient routers").at_least(1),
@@ -157,9 +158,24 @@ const std::vector<ParamSpec> kCore = {
     param("sweep.name", T::String, "null", "sweep name (default: experiment.name)").not_in_key(),
 };
 
+// Defaults changed after trials were recorded (newest last). Keys omit the old value, so a config that pins it keeps
+// the key its trials were recorded under, and one that takes the new default gets a new key instead of silently
+// reusing results computed the old way.
+const std::vector<ChangedDefault> kChangedDefaults = {
+    {"train.grad_clip_scope", "global", "issue 19: the router's gradient norm throttled ReMix's LoRA updates"},
+};
+
 }  // namespace
 
 const std::vector<ParamSpec>& core_schema() { return kCore; }
+
+const std::vector<ChangedDefault>& changed_defaults() { return kChangedDefaults; }
+
+const char* key_neutral_value(const ParamSpec& spec) {
+  for (const auto& c : kChangedDefaults)
+    if (std::string(spec.name) == c.key) return c.old_value;
+  return spec.default_value;
+}
 
 const ParamSpec* find_core_spec(const std::string& dotted_key) {
   for (const auto& s : kCore)

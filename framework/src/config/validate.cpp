@@ -19,6 +19,16 @@ std::string join_path(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
 
+// Whether a key holding `v` stays out of the trial key (params.h: kParamNotInKey, kParamKeyWhenSet; a changed core
+// default is omitted at its old value, core_schema.h).
+bool left_out_of_key(const ParamSpec& spec, const json& v) {
+  if (spec.flags & kParamNotInKey) return true;
+  if (!(spec.flags & kParamKeyWhenSet)) return false;
+  ParamSpec neutral = spec;
+  neutral.default_value = key_neutral_value(spec);
+  return neutral.default_value && v == default_json(neutral);
+}
+
 class Validator {
  public:
   Validator(const ConfigNode& root, const PluginSchemaLookup& lookup) : root_(root), lookup_(lookup) {
@@ -112,8 +122,7 @@ class Validator {
       return;
     }
     out_.tree[json_pointer_of(path)] = v;
-    if (spec.flags & kParamNotInKey) out_.not_in_key.insert(path);
-    if ((spec.flags & kParamKeyWhenSet) && spec.default_value && v == default_json(spec)) out_.not_in_key.insert(path);
+    if (left_out_of_key(spec, v)) out_.not_in_key.insert(path);
   }
 
   void walk_core(const ConfigNode& node, const std::string& prefix) {
@@ -151,7 +160,7 @@ class Validator {
         continue;
       }
       out_.tree[ptr] = default_json(spec);
-      if (spec.flags & (kParamNotInKey | kParamKeyWhenSet)) out_.not_in_key.insert(spec.name);
+      if (left_out_of_key(spec, out_.tree[ptr])) out_.not_in_key.insert(spec.name);
     }
     if (!out_.tree.contains(json_pointer_of("sweep.parameters"))) out_.tree[json_pointer_of("sweep.parameters")] = json::object();
     out_.not_in_key.insert("sweep");
@@ -220,7 +229,7 @@ class Validator {
         continue;
       }
       out_.tree[ptr] = default_json(s);
-      if (s.flags & (kParamNotInKey | kParamKeyWhenSet)) out_.not_in_key.insert(key_path);
+      if (left_out_of_key(s, out_.tree[ptr])) out_.not_in_key.insert(key_path);
     }
     out_.plugins[path] = std::move(schema);
   }

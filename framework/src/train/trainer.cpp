@@ -43,9 +43,6 @@ void refuse_settings_without_effect(const config::ResolvedConfig& cfg, const Tra
   if (!o.precision_sg && set("train.precision_examples"))
     throw ConfigError("train.precision_examples: set, but train.precision is none; it caps the examples of the "
                       "squared-gradient precision (train.precision: sg)");
-  if (o.optimizer == "ivon" && set("train.grad_clip_scope"))
-    throw ConfigError("train.grad_clip_scope: set, but IVON steps are not clipped (its Hessian estimate needs the "
-                      "gradient as it is)");
 }
 
 }  // namespace

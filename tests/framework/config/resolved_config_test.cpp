@@ -3,6 +3,7 @@
 // YAML dump reads back to the same trial.
 #include <gtest/gtest.h>
 
+#include "config/core_schema.h"
 #include "config/resolved_config.h"
 #include "plugin/registry.h"
 #include "remix/errors.h"
@@ -87,6 +88,33 @@ TEST(ResolvedConfig, FlattenListsEveryLeafAsJson) {
   EXPECT_EQ(find("router.plugin"), "\"test_router\"");
   EXPECT_EQ(find("adapter.target_modules"), "[\"gate\",\"up\",\"down\"]");
   EXPECT_EQ(find("train.router_lr"), "null");
+}
+
+// A core default that changed (train.grad_clip_scope: global -> group) keeps the keys of trials recorded under the old
+// one when a config pins it, and gives the new default a new key rather than reusing results computed the old way.
+TEST(ResolvedConfig, AChangedDefaultKeepsOldKeysWherePinnedAndMakesNewOnesForTheNewDefault) {
+  test::TempDir dir;
+  auto by_default = resolve_text(dir, kBase);
+  auto pinned_old = resolve_text(dir, kBase, {"train.grad_clip_scope=global"});
+  auto pinned_new = resolve_text(dir, kBase, {"train.grad_clip_scope=group"});
+  EXPECT_EQ(by_default.get_string("train.grad_clip_scope"), "group");
+  EXPECT_EQ(by_default.trial_key(), pinned_new.trial_key());
+  EXPECT_NE(by_default.trial_key(), pinned_old.trial_key());
+  // What every key recorded before the change hashed: the config without the key at all.
+  EXPECT_FALSE(pinned_old.identity().contains(nlohmann::json::json_pointer("/train/grad_clip_scope")));
+  EXPECT_EQ(by_default.identity().at(nlohmann::json::json_pointer("/train/grad_clip_scope")), "group");
+}
+
+TEST(ResolvedConfig, EveryChangedDefaultIsAKeyWhenSetKeyWhoseOldValueStillValidates) {
+  for (const auto& c : changed_defaults()) {
+    const ParamSpec* spec = find_core_spec(c.key);
+    ASSERT_NE(spec, nullptr) << c.key;
+    EXPECT_TRUE(spec->flags & kParamKeyWhenSet) << c.key << ": only a key-when-set key can omit its old value";
+    EXPECT_STREQ(key_neutral_value(*spec), c.old_value) << c.key;
+    EXPECT_STRNE(spec->default_value, c.old_value) << c.key << ": the default did not change";
+    test::TempDir dir;
+    EXPECT_NO_THROW(resolve_text(dir, kBase, {std::string(c.key) + "=" + c.old_value})) << c.key;
+  }
 }
 
 TEST(ResolvedConfig, MissingFileIsAConfigError) {
