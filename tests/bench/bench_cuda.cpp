@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "common/library_environment.h"
 #include "bench_flops.h"
 #include "bench_steps.h"
 #include "common/machine.h"
@@ -75,7 +76,8 @@ void bench_shape(const std::string& label, const model::TransformerOptions& shap
 
 }  // namespace
 
-int main() {
+int main(int, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   std::printf("LibTorch %s\n%s\n", TORCH_VERSION, machine::summary().c_str());
   if (!torch::cuda::is_available()) {
     std::printf("no CUDA device visible to this LibTorch: nothing measured\n");

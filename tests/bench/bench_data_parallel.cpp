@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "store/query.h"
 #include "store/sql_value.h"
@@ -26,6 +27,7 @@ double scalar(const std::string& db, const std::string& sql) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   std::printf("%s\n", remix::machine::summary().c_str());
   int steps = argc > 1 ? std::stoi(argv[1]) : 60;
   test::TempDir dir;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "model/model_path.h"
 #include "support/reference_data.h"
@@ -43,6 +44,7 @@ int load_once(const std::string& kind, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   if (argc == 3) return load_once(argv[1], argv[2]);
   std::printf("%s\n", remix::machine::summary().c_str());
   const auto dir = remix::test::smollm2_dir();

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/library_environment.h"
 #include "adapter/mixture_of_loras.h"
 #include "adapter/routing_trace.h"
 #include "common/compute_threads.h"
@@ -174,6 +175,7 @@ void bench_step() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   remix::set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 1);
   std::printf("LibTorch %s, compute threads %d (LibTorch pool %d)\n%s\n", TORCH_VERSION, remix::compute_threads(),
               torch::get_num_threads(), remix::machine::summary().c_str());

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "store/query.h"
 #include "store/sql_value.h"
@@ -32,6 +33,7 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   std::printf("%s\n", remix::machine::summary().c_str());
   int steps = argc > 1 ? std::stoi(argv[1]) : 300;
   test::TempDir dir;

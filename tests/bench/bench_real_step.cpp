@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/library_environment.h"
 #include "adapter/routing_trace.h"
 #include "bench_flops.h"
 #include "common/compute_threads.h"
@@ -42,6 +43,7 @@ config::ResolvedConfig real_config(const std::string& gguf, const std::string& r
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
   std::printf("LibTorch %s, compute threads %d\n%s\n", TORCH_VERSION, compute_threads(), machine::summary().c_str());
   const auto gguf = test::smollm2_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf";

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "store/recorder.h"
 #include "store/results_store.h"
@@ -70,6 +71,7 @@ double bench_commit_per_row(const std::string& path, long rows, bool naive) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   std::printf("%s\n", remix::machine::summary().c_str());
   long rows = argc > 1 ? std::atol(argv[1]) : 100000;
   fs::path dir = fs::temp_directory_path() / ("remix-bench-" + std::to_string(getpid()));

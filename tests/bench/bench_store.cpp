@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "store/recorder.h"
 #include "store/results_store.h"
@@ -74,7 +75,8 @@ Figures measure(const std::string& location) {
 
 }  // namespace
 
-int main() {
+int main(int, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   std::printf("%s\n", remix::machine::summary().c_str());
   test::TempDir dir;
   auto sqlite = measure(dir.file("bench.db"));

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/library_environment.h"
 #include "adapter/routing_trace.h"
 #include "bench_flops.h"
 #include "bench_steps.h"
@@ -46,6 +47,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   set_compute_threads(argc > 1 ? std::atoi(argv[1]) : 0);
   std::printf("LibTorch %s, compute threads %d\n%s\n", TORCH_VERSION, compute_threads(), machine::summary().c_str());
   // The same 16 training examples for every variant, taken from the three tasks in turn.

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/csrc/autograd/profiler_legacy.h>
 
+#include "common/library_environment.h"
 #include "bench_steps.h"
 #include "common/compute_threads.h"
 #include "common/machine.h"
@@ -73,6 +74,7 @@ nlohmann::json run_python(const fs::path& spec, const fs::path& weights) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  remix::reexec_with_library_environment(argv);  // the OpenMP spin and BLAS kernel remix runs with
   const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int rounds = 3, profile_threads = 1;
   const int reps = 5;

@@ -6,16 +6,20 @@
 
 #include "cli/commands.h"
 #include "common/build_info.h"
-#include "common/compute_threads.h"
+#include "common/library_environment.h"
+#include "common/machine.h"
 #include "common/log.h"
 #include "remix/errors.h"
 
 int main(int argc, char** argv) {
   using namespace remix;
-  reexec_with_short_openmp_spin(argv);
+  reexec_with_library_environment(argv);
   CLI::App app{"remix: Mixture-of-LoRAs finetuning experiments (ReMix and learned-weight baselines)", "remix"};
-  app.set_version_flag("--version", std::string(build_info::version()) + " (" + build_info::git_rev() +
-                                        (build_info::git_dirty() ? ", dirty" : "") + ")");
+  // The version and what the figures of a run depend on besides it: the CPU and the BLAS kernel.
+  app.set_version_flag("--version", [] {
+    return std::string(build_info::version()) + " (" + build_info::git_rev() +
+           (build_info::git_dirty() ? ", dirty" : "") + ")\n" + machine::summary();
+  });
   app.require_subcommand(1);
   // Usage errors read like every other error of remix: "error: <what>" (exit code 2).
   app.failure_message([](const CLI::App*, const CLI::Error& e) {

@@ -62,12 +62,6 @@ void set_compute_threads(int threads) {
   }
 }
 
-void reexec_with_short_openmp_spin(char** argv) {
-  if (std::getenv("GOMP_SPINCOUNT") || std::getenv("OMP_WAIT_POLICY")) return;
-  setenv("GOMP_SPINCOUNT", kOpenMpSpinCount, 1);
-  execv("/proc/self/exe", argv);  // only returns on failure: run on with libgomp's default
-}
-
 int compute_threads() { return current > 0 ? current : all_cores(); }
 
 }  // namespace remix

@@ -15,14 +15,6 @@ void set_compute_threads(int threads);
 // The cores set_compute_threads last gave (all of them before any call).
 int compute_threads();
 
-// libgomp's idle threads spin ~300,000 times before they sleep: fastest for one process alone, but two processes
-// sharing the cores (ctest -j2, two trials started by hand) then wait on each other's spinning threads — measured
-// 3-7x slower on 2 cores; with GOMP_SPINCOUNT=300, 1.0-1.1x alone and as fast as passive waiting when shared.
-// libgomp reads it once, as it loads, so the `remix` binary re-executes itself once with it set unless the user set
-// GOMP_SPINCOUNT or OMP_WAIT_POLICY. Returns only when no re-execution happened (or it failed).
-inline constexpr const char* kOpenMpSpinCount = "300";
-void reexec_with_short_openmp_spin(char** argv);
-
 // How the loaded OpenBLAS runs its threads (asked at run time: the libblas.so.3 alternative may be anything).
 enum class BlasThreading { NotOpenBlas, Sequential, Pthreads, OpenMP };
 BlasThreading blas_threading();

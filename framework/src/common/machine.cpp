@@ -2,6 +2,7 @@
 #include "common/machine.h"
 
 #include "common/compute_threads.h"
+#include "common/library_environment.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -39,10 +40,15 @@ std::string cpu_model() {
   return model.empty() ? "unknown" : model;
 }
 
-std::string cpu_features() {
+std::set<std::string> cpu_flags() {
   std::istringstream flags(cpuinfo("flags"));
   std::set<std::string> present;
   for (std::string f; flags >> f;) present.insert(f);
+  return present;
+}
+
+std::string cpu_features() {
+  auto present = cpu_flags();
   std::string out;
   for (const char* f : {"avx512f", "avx2", "fma", "avx"})
     if (present.count(f)) out += (out.empty() ? "" : " ") + std::string(f);
@@ -77,9 +83,11 @@ std::string blas_core() {
 
 std::string summary() {
   auto features = cpu_features();
+  auto detected = blas_core_detected();
   return "CPU " + cpu_model() + (features.empty() ? "" : " (" + features + ")") + ", " +
          std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " +
-         blas_core() + ", " + blas_threading_name(blas_threading()) + " threads";
+         blas_core() + (detected.empty() ? "" : " (asked for; OpenBLAS chose " + detected + ")") + ", " +
+         blas_threading_name(blas_threading()) + " threads";
 }
 
 }  // namespace remix::machine

@@ -3,15 +3,18 @@
 // for this CPU (openblas_get_corename). Figures from two machines can only be compared when these are known.
 #pragma once
 
+#include <set>
 #include <string>
 
 namespace remix::machine {
 
 std::string cpu_model();     // /proc/cpuinfo's first "model name", or "unknown"
 std::string cpu_features();  // those of avx512f, avx2, fma, avx present, space-separated ("" when none)
+std::set<std::string> cpu_flags();  // every flag of /proc/cpuinfo's first "flags" line
 std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, links resolved), or "unknown"
 std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
-// "CPU AMD EPYC (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen"
+// "CPU AMD EPYC (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
+// the kernel says "(asked for; OpenBLAS chose Prescott)" where remix set it (common/library_environment.h)
 std::string summary();
 
 }  // namespace remix::machine

@@ -11,6 +11,7 @@
 
 #include "common/build_info.h"
 #include "common/compute_threads.h"
+#include "common/library_environment.h"
 #include "common/machine.h"
 #include "common/sha256.h"
 #include "remix/plugin.h"
@@ -33,7 +34,9 @@ std::map<std::string, std::string> provenance_tags() {
   t["torch.version"] = TORCH_VERSION;
   t["sqlite.version"] = sqlite3_libversion();
   t["blas"] = machine::blas_library();
-  t["blas.core"] = machine::blas_core();  // the kernel OpenBLAS chose for this CPU
+  t["blas.core"] = machine::blas_core();  // the kernel OpenBLAS runs on this CPU
+  if (auto detected = blas_core_detected(); !detected.empty())
+    t["blas.core_detected"] = detected;  // what OpenBLAS chose before remix asked for blas.core
   t["blas.threading"] = blas_threading_name(blas_threading());  // OpenMP shares LibTorch's pool, pthreads does not
   const char* spin = std::getenv("GOMP_SPINCOUNT");
   t["openmp.spincount"] = spin ? spin : "default";
