@@ -216,6 +216,28 @@ void refuse_shadowed_overrides(const std::vector<Override>& cli, const std::vect
   }
 }
 
+// Two axes that set one key: in every trial one value would silently replace the other (a bundle's train.lr under
+// a train.lr axis merged in from an included file), and the trials would not be what their names say.
+void refuse_axes_setting_one_key(const std::vector<Axis>& lists, const std::vector<Range>& ranges) {
+  struct Setter {
+    std::string axis, key, source;
+  };
+  std::vector<Setter> setters;
+  for (const auto& axis : lists)
+    for (const auto& value : axis.values)
+      for (const auto& set : value.overrides) setters.push_back({axis.label, set.key(), set.source});
+  for (const auto& r : ranges) setters.push_back({r.key, r.key, r.source});
+  for (std::size_t i = 0; i < setters.size(); ++i)
+    for (std::size_t j = i + 1; j < setters.size(); ++j) {
+      const Setter &a = setters[i], &b = setters[j];
+      if (a.axis == b.axis || !overlaps(text::split(a.key, '.'), text::split(b.key, '.'))) continue;
+      throw ConfigError(fmt::format(
+          "sweep.parameters.{} ({}) sets {}, and sweep.parameters.{} ({}) sets {}: in every trial one would replace "
+          "the other; set it in one axis only (e.g. move it into the bundles)",
+          a.axis, a.source, a.key, b.axis, b.source, b.key));
+    }
+}
+
 // Every combination of the axes' values, the last axis varying fastest; refused past the sweep limit
 // before any of it is built (`already`: trials the result is multiplied by).
 std::vector<AxisValue> product(const std::vector<Axis>& axes, const std::string& file, std::int64_t already = 1) {
@@ -288,6 +310,7 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
   std::vector<Override> cli = parsed.fixed;
   cli.insert(cli.end(), parsed.axes.begin(), parsed.axes.end());
   refuse_shadowed_overrides(cli, lists, ranges, seeds.empty() ? nullptr : sweep->find("seeds"));
+  refuse_axes_setting_one_key(lists, ranges);
 
   std::vector<AxisValue> block;
   if (method == "grid") {

@@ -107,6 +107,29 @@ TEST(SweepExpansion, ACommandLineOverrideTheSweepWouldReplaceIsRefusedNamingBoth
   EXPECT_EQ(names(plan), std::vector<std::string>{"seed=3"});
 }
 
+// A bundle that sets a key another axis also sets (a train.lr axis merged in from an included file): one value would
+// replace the other in every trial, and the trials would not be what their names say. Bug: the bundle's rate was
+// dropped and its trial ran, and was named, at the axis's rate.
+TEST(SweepExpansion, TwoAxesSettingOneKeyAreRefusedNamingBoth) {
+  test::TempDir dir;
+  std::string base = dir.write("base.yaml", kBase + "sweep:\n  parameters:\n    train.lr: [0.001, 0.002]\n");
+  std::string msg = error_of(dir, "include: " + base + "\nsweep:\n  parameters:\n    variant:\n"
+                                  "      - {name: a, router.offset: 1, train.lr: 0.005}\n");
+  EXPECT_NE(msg.find("sets train.lr, and sweep.parameters.variant (bad.yaml:5:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("sweep.parameters.train.lr ("), std::string::npos) << msg;
+  EXPECT_NE(msg.find("set it in one axis only"), std::string::npos) << msg;
+  // Two lists in one file, and a random range against a list.
+  msg = error_of(dir, kBase + "sweep:\n  parameters:\n    router.offset: [1, 2]\n    v: [{router.offset: 3}]\n");
+  EXPECT_NE(msg.find("in every trial one would replace the other"), std::string::npos) << msg;
+  msg = error_of(dir, kBase + "sweep:\n  method: random\n  parameters:\n    train.lr: {min: 0.001, max: 0.01}\n"
+                              "    v: [{train.lr: 0.1}]\n");
+  EXPECT_NE(msg.find("in every trial one would replace the other"), std::string::npos) << msg;
+  // Different keys in two axes, and one key across one axis's bundles, are a sweep.
+  EXPECT_EQ(error_of(dir, kBase + "sweep:\n  parameters:\n    train.lr: [0.001]\n    v: [{train.steps: 5}, "
+                                  "{train.steps: 6, router.offset: 2}]\n"),
+            "<no error>");
+}
+
 TEST(SweepExpansion, RandomDrawsAreReproducibleAndInRange) {
   test::TempDir dir;
   std::string sweep = "sweep:\n  method: random\n  samples: 20\n  parameters:\n"
