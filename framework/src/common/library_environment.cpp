@@ -40,21 +40,13 @@ std::string blas_core_detected() {
 }
 
 void reexec_with_library_environment(char** argv) {
-  bool changed = false;
-  if (!std::getenv("GOMP_SPINCOUNT") && !std::getenv("OMP_WAIT_POLICY")) {
-    setenv("GOMP_SPINCOUNT", kOpenMpSpinCount, 1);
-    changed = true;
-  }
-  if (!std::getenv("OPENBLAS_CORETYPE")) {
-    auto detected = machine::blas_core();
-    auto kernel = blas_core_override(detected, machine::cpu_flags());
-    if (!kernel.empty()) {
-      setenv("OPENBLAS_CORETYPE", kernel.c_str(), 1);
-      setenv(kDetectedVariable, detected.c_str(), 1);
-      changed = true;
-    }
-  }
-  if (changed) execv("/proc/self/exe", argv);  // only returns on failure
+  if (std::getenv("OPENBLAS_CORETYPE")) return;
+  auto detected = machine::blas_core();
+  auto kernel = blas_core_override(detected, machine::cpu_flags());
+  if (kernel.empty()) return;
+  setenv("OPENBLAS_CORETYPE", kernel.c_str(), 1);
+  setenv(kDetectedVariable, detected.c_str(), 1);
+  execv("/proc/self/exe", argv);  // only returns on failure
 }
 
 }  // namespace remix

@@ -1,9 +1,11 @@
 // Environment variables that the libraries under remix read once, as they load, before main() can change anything:
 // remix's binaries re-execute themselves once at the start of main with them set.
-// - libgomp's spin (GOMP_SPINCOUNT): idle OpenMP threads spin ~300,000 times before they sleep; two processes sharing
-//   the cores (ctest -j2, `--jobs 2`) then wait on each other's spinning threads, measured 3-7x slower on 2 cores.
-//   With 300, 1.0-1.1x alone and as fast as passive waiting when shared. Left alone when GOMP_SPINCOUNT or
-//   OMP_WAIT_POLICY is set.
+// - libgomp's spin (GOMP_SPINCOUNT) is left to the user: idle OpenMP threads spin ~300,000 times before they sleep,
+//   which is what a process computing alone wants (on a 2-core Xeon a 2-thread training step took 140 ms with a
+//   short spin of 300 against 72 with the default), but two multi-threaded processes sharing the cores then wait
+//   on each other's spinning threads (3-7x slower on 2 cores). `--jobs N` gives each trial its share of the cores,
+//   so they do not share; ctest -j2 runs its tests with GOMP_SPINCOUNT=300 (tests/CMakeLists.txt), and so should
+//   anyone starting several multi-threaded remix processes by hand.
 // - OpenBLAS's kernel (OPENBLAS_CORETYPE): OpenBLAS 0.3.21 (Debian 12) does not know newer CPUs and falls back to a
 //   pre-AVX kernel — on an AVX-512 Xeon (family 6, model 207) it picked Prescott, whose sgemm ran at 32 GFLOP/s
 //   against 149 with its Cooperlake kernel (one thread, 1024^3). Where OpenBLAS chose a pre-AVX kernel on a CPU with
@@ -16,9 +18,7 @@
 
 namespace remix {
 
-inline constexpr const char* kOpenMpSpinCount = "300";
-
-// Sets what the list above says where needed and re-executes /proc/self/exe with the same arguments; returns only
+// Sets OPENBLAS_CORETYPE where the list above says and re-executes /proc/self/exe with the same arguments; returns only
 // when nothing needed setting (or exec failed: the process runs on with the libraries' own choices).
 void reexec_with_library_environment(char** argv);
 
