@@ -15,9 +15,9 @@ namespace {
 constexpr const char* kDetectedVariable = "REMIX_OPENBLAS_DETECTED";
 
 // OpenBLAS kernels without AVX: what its detection falls back to for a CPU model it does not know.
-const std::set<std::string> kPreAvxKernels = {"Katmai", "Coppermine", "Northwood", "Prescott", "Banias", "Core2",
-                                              "Penryn", "Dunnington", "Nehalem", "Atom", "Opteron", "Opteron(SSE3)",
-                                              "Barcelona", "Bobcat", "Nano"};
+const std::set<std::string> kPreAvxKernels = {"Katmai",  "Coppermine",    "Northwood",  "Prescott", "Banias",
+                                              "Core2",   "Penryn",        "Dunnington", "Nehalem",  "Atom",
+                                              "Opteron", "Opteron(SSE3)", "Barcelona",  "Bobcat",   "Nano"};
 
 }  // namespace
 

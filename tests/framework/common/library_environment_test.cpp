@@ -1,17 +1,18 @@
 // The environment remix's binaries give the libraries they load (common/library_environment.h): OpenBLAS's kernel
 // is named by the CPU's extensions only where OpenBLAS fell back to a pre-AVX kernel, a kernel the user names is
 // kept, and `remix --version` says which kernel runs (and what OpenBLAS had chosen, where remix asked for another).
+#include "common/library_environment.h"
+
 #include <gtest/gtest.h>
 
-#include "common/library_environment.h"
 #include "common/machine.h"
 #include "support/test_env.h"
 
 namespace remix {
 namespace {
 
-const std::set<std::string> kAvx512Bf16 = {"avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq",
-                                           "avx512vl", "avx512_bf16"};
+const std::set<std::string> kAvx512Bf16 = {"avx",      "avx2",     "fma",      "avx512f",    "avx512cd",
+                                           "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"};
 
 TEST(LibraryEnvironment, APreAvxFallbackOnAnAvxCpuGetsTheKernelOfItsExtensions) {
   EXPECT_EQ(blas_core_override("Prescott", kAvx512Bf16), "Cooperlake");  // the Xeon model 207 OpenBLAS 0.3.21 missed
@@ -26,9 +27,9 @@ TEST(LibraryEnvironment, APreAvxFallbackOnAnAvxCpuGetsTheKernelOfItsExtensions) 
 
 TEST(LibraryEnvironment, OpenBlasOwnChoiceIsKeptWhereItChoseAnAvxKernelOrTheCpuHasNone) {
   EXPECT_EQ(blas_core_override("Cooperlake", kAvx512Bf16), "");
-  EXPECT_EQ(blas_core_override("Zen", kAvx512Bf16), "");       // AMD parts: OpenBLAS's own choice
-  EXPECT_EQ(blas_core_override("Haswell", kAvx512Bf16), "");   // a deliberate choice, not a fallback
-  EXPECT_EQ(blas_core_override("Prescott", {"avx"}), "");      // no AVX2/FMA: nothing better to name
+  EXPECT_EQ(blas_core_override("Zen", kAvx512Bf16), "");      // AMD parts: OpenBLAS's own choice
+  EXPECT_EQ(blas_core_override("Haswell", kAvx512Bf16), "");  // a deliberate choice, not a fallback
+  EXPECT_EQ(blas_core_override("Prescott", {"avx"}), "");     // no AVX2/FMA: nothing better to name
   EXPECT_EQ(blas_core_override("Prescott", {}), "");
   EXPECT_EQ(blas_core_override("unknown", kAvx512Bf16), "");  // not OpenBLAS
 }
