@@ -173,14 +173,21 @@ std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
     if (spec && (spec->flags & kParamNotInKey)) continue;
     out.push_back(k);
   }
-  // A key whose value follows from the others (a bundle axis setting router.plugin with its adapter shape) adds
-  // nothing to the grouping: drop such keys, those with the fewest distinct values first, while the trials
-  // still fall into the same groups.
-  auto groups_of = [&](const std::vector<std::string>& keys) {
-    std::map<std::string, std::set<std::string>> label_to_full;
-    for (const auto& t : trials) label_to_full[label_of(t, keys)].insert(label_of(t, out));
-    for (const auto& [label, full] : label_to_full)
-      if (full.size() > 1) return false;
+  // A key whose value follows from another's (a bundle axis setting router.plugin with its adapter shape) adds
+  // nothing to the grouping: dropped, those with the fewest distinct values first. Only a function of one other key
+  // counts: a key the others determine only together (the base of a table whose two routers each ran on one base
+  // but both at one rate) may be exactly what tells two rows apart. Bug: such a key was dropped, and trials of two
+  // bases shared one unlabelled column.
+  auto follows_from = [&](const std::string& k, const std::string& j) {
+    std::map<std::string, std::string> seen;  // j's value -> k's value
+    for (const auto& t : trials) {
+      auto value_of = [&](const std::string& key) {
+        auto it = t.params.find(key);
+        return it == t.params.end() ? std::string("?") : it->second;
+      };
+      auto [it, inserted] = seen.emplace(value_of(j), value_of(k));
+      if (!inserted && it->second != value_of(k)) return false;
+    }
     return true;
   };
   std::vector<std::string> order = out;
@@ -189,10 +196,11 @@ std::vector<std::string> varying_keys(const std::vector<TrialRecord>& trials) {
   std::vector<std::string> kept = out;
   for (const auto& k : order) {
     if (kept.size() == 1) break;
-    std::vector<std::string> without;
-    for (const auto& x : kept)
-      if (x != k) without.push_back(x);
-    if (groups_of(without)) kept = without;
+    for (const auto& j : kept)
+      if (j != k && follows_from(k, j)) {
+        kept.erase(std::find(kept.begin(), kept.end(), k));
+        break;
+      }
   }
   return kept;
 }

@@ -136,6 +136,16 @@ TEST(Results, KeysThatFollowFromOthersDoNotLabelTheRows) {
   std::vector<TrialRecord> grid = {trial("softmax", "4", "8", "0.001"), trial("softmax", "4", "8", "0.003"),
                                    trial("remix", "4", "8", "0.001"), trial("remix", "4", "8", "0.003")};
   EXPECT_EQ(varying_keys(grid), (std::vector<std::string>{"router.plugin", "train.lr"}));
+  // The rates chosen on two bases: router and rate together happen to tell the bases apart, neither alone does. The
+  // base labels the rows (it was dropped, and a column mixed the bases' trials unlabelled).
+  auto on_base = [&](const std::string& base, const std::string& router, const std::string& lr) {
+    auto t = trial(router, "4", "8", lr);
+    t.params["base.pretrain.steps"] = base;
+    return t;
+  };
+  std::vector<TrialRecord> chosen = {on_base("800", "remix", "0.015"), on_base("800", "softmax", "0.01"),
+                                     on_base("4800", "remix", "0.01")};
+  EXPECT_EQ(varying_keys(chosen), (std::vector<std::string>{"base.pretrain.steps", "router.plugin", "train.lr"}));
 }
 
 // A completed trial of `router` with these metrics.
