@@ -272,4 +272,11 @@ std::vector<ConformanceCheck> check_router_conformance(const RouterSource& route
   };
 }
 
+bool gives_token_log_prob(const RouterSource& router, const RouterContext& site) {
+  torch::NoGradGuard no_grad;  // a probe: nothing learns from it
+  Suite s(router, site);
+  auto r = s.make(1);
+  return s.route(*r, input(s.x(), true)).token_log_prob.defined();
+}
+
 }  // namespace remix::adapter

@@ -34,4 +34,9 @@ struct ConformanceCheck {
 // Runs every check on routers that `router` makes for `site` (a site of `site.input_dim` features).
 std::vector<ConformanceCheck> check_router_conformance(const RouterSource& router, const RouterContext& site);
 
+// Whether routers that `router` makes for `site` give RouteOutput::token_log_prob in training (train.credit: to-go
+// needs it; a sequence-granularity router has none). Probed on a small batch, so a trial can refuse the pairing
+// before it obtains its base.
+bool gives_token_log_prob(const RouterSource& router, const RouterContext& site);
+
 }  // namespace remix::adapter

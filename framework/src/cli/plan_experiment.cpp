@@ -4,6 +4,7 @@
 #include "plugin/registry.h"
 #include "train/trainer.h"
 #include "trial/runtime.h"
+#include "trial/trial_model.h"
 
 namespace remix::cli {
 
@@ -15,6 +16,7 @@ PlannedExperiment plan_experiment(const GlobalOptions& global, const std::string
   for (const auto& t : p.trials) {
     trial::resolve_device(t.config);
     train::TrainerOptions::from(t.config);  // the trainer's refusals, before anything is recorded
+    trial::refuse_credit_the_router_cannot_take(t.config);
   }
   p.location = p.trials.front().config.get_string("experiment.db");
   return p;

@@ -15,6 +15,12 @@ torch::Tensor scalar(const torch::Tensor& t) { return t.detach().to(torch::kDoub
 
 }  // namespace
 
+std::string no_token_log_prob_message(const std::string& router_name) {
+  return "router plugin '" + router_name +
+         "' gives no per-token log-probability (RouteOutput::token_log_prob), which train.credit: to-go needs; use "
+         "train.credit: sequence";
+}
+
 StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, std::int64_t samples,
                             const PolicyGradientOptions& how, adapter::RoutingTrace& trace, const RankShare* share) {
   // One forward, one backward, never a loop; built on the CPU, then moved to the model's device.
@@ -41,9 +47,7 @@ StepLosses forward_backward(AdaptedModel& m, const SequenceBatch& base_batch, st
     if (to_go) {
       auto log_q_per_token = trace.token_log_prob();
       if (!log_q_per_token)
-        throw PluginError("router plugin '" + m.mixture.options.router_name() +
-                          "' gives no per-token log-probability (RouteOutput::token_log_prob), which train.credit: "
-                          "to-go needs; use train.credit: sequence");
+        throw PluginError(no_token_log_prob_message(m.mixture.options.router_name()));
       pg = policy_gradient_loss_to_go(per_token, *log_q_per_token, samples, group);
     } else {
       pg = policy_gradient_loss(losses, log_q, samples, how.estimator, group);

@@ -39,6 +39,10 @@ StepLosses forward_backward(AdaptedModel& model, const SequenceBatch& batch, std
                             const PolicyGradientOptions& how, adapter::RoutingTrace& trace,
                             const RankShare* share = nullptr);
 
+// The refusal of train.credit: to-go for a router without RouteOutput::token_log_prob; a trial says it before it obtains
+// its base (trial/trial_model.h), a step if a router gives it in the probe but not in training.
+std::string no_token_log_prob_message(const std::string& router_name);
+
 // A loss that is NaN or infinite: the trial stops and is marked failed with the step.
 struct NonFiniteLoss : std::runtime_error {
   using std::runtime_error::runtime_error;

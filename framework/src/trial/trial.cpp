@@ -61,6 +61,7 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   if (shape.chat) tasks.format_prompts([&](const std::string& p) { return shape.chat->prompt(p); });
   tasks.check_fits(*shape.tokenizer, shape.context_length);
   fitted_mixture_options(cfg);
+  refuse_credit_the_router_cannot_take(cfg);
   auto options = train::TrainerOptions::from(cfg);
 
   // Rank 0 obtains the base first (pretraining and caching it if needed, recorded as its own run); the others then

@@ -2,7 +2,10 @@
 #include "trial/trial_model.h"
 
 #include "adapter/mixture_options.h"
+#include "adapter/router_conformance.h"
 #include "plugin/library.h"
+#include "remix/errors.h"
+#include "train/train_step.h"
 
 namespace remix::trial {
 
@@ -14,6 +17,13 @@ adapter::RouterSource router_source(const config::ResolvedConfig& cfg) {
 
 adapter::MixtureOptions fitted_mixture_options(const config::ResolvedConfig& cfg) {
   return adapter::mixture_options_from(cfg).fitted_to(cfg.plugin("router").router_traits);
+}
+
+void refuse_credit_the_router_cannot_take(const config::ResolvedConfig& cfg) {
+  if (cfg.get_string("train.credit") != "to-go" || !cfg.plugin("router").router_traits.policy_gradient) return;
+  auto source = router_source(cfg);
+  if (!adapter::gives_token_log_prob(source, fitted_mixture_options(cfg).router_context("probe", 8)))
+    throw PluginError(train::no_token_log_prob_message(source.name));
 }
 
 train::AdaptedModel build_trial_model(BaseModel base, const config::ResolvedConfig& cfg) {

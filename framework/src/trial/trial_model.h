@@ -16,6 +16,10 @@ adapter::RouterSource router_source(const config::ResolvedConfig& cfg);
 // ConfigError naming the key when they contradict. Builds nothing, so a trial checks this first.
 adapter::MixtureOptions fitted_mixture_options(const config::ResolvedConfig& cfg);
 
+// train.credit: to-go with a policy-gradient router that gives no per-token log-probability (ReMix at sequence
+// granularity): refused by probing a router the plugin makes, before the trial obtains its base.
+void refuse_credit_the_router_cannot_take(const config::ResolvedConfig& cfg);
+
 train::AdaptedModel build_trial_model(BaseModel base, const config::ResolvedConfig& cfg);
 
 }  // namespace remix::trial
