@@ -1,5 +1,5 @@
-// Environment variables that the libraries under remix read once, as they load, before main() can change anything:
-// remix's binaries re-execute themselves once at the start of main with them set.
+// Environment variables that the libraries under remix read once, as they load, before main() can change anything.
+// remix's binaries re-execute themselves once at the start of main where one must be set (the BLAS kernel below).
 // - libgomp's spin (GOMP_SPINCOUNT) is left to the user: idle OpenMP threads spin ~300,000 times before they sleep,
 //   which is what a process computing alone wants (on a 2-core Xeon a 2-thread training step took 140 ms with a
 //   short spin of 300 against 72 with the default), but two multi-threaded processes sharing the cores then wait
