@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks, on a lent device machine (an H200 with PyTorch 2.x, CMake, ninja and nvcc; never CI): builds remix
 # against that machine's LibTorch with the Debian libraries carried as .deb files, runs the CUDA tests (CPU against
-# CUDA logits and gradients, bfloat16, a whole tiny trial on CUDA) and the GPU benchmark, and writes the logs to $OUT.
+# CUDA logits and gradients, bfloat16, a whole tiny trial on CUDA, one NCCL rank) and the GPU benchmark, and writes
+# the logs to $OUT.
 #   here:    tests/gpu/fetch_debs.sh
 #   device:  run(command="tests/gpu/device_check.sh", carry=[".gpu-debs"], timeout_s=540)
 # Budget: ~3 minutes to build on 16 cores, ~1 minute of tests, ~1 minute of benchmark.
@@ -30,6 +31,7 @@ tail -20 "$out/build.log"
 # The CUDA tests and the tests of what they touch (steps, checkpoints, devices, the trial path).
 filter='CudaStep.*:TrainStep.*:FrozenWeights.*:GradClip.*:PolicyGradient.*:Trial.ATinyTrialRunsOnCuda*'
 filter+=':Trial.ADevice*:Trial.TinyRunLearns*:Trial.SigtermCheckpoints*:GradientPaths.*'
+filter+=':DataParallel.Nccl*:RankDevice.*'  # one NCCL rank (one GPU cannot hold two); GPU ranks' devices
 "$build/tests/remix_tests" --gtest_filter="$filter" 2>&1 | tee "$out/tests.log" |
   grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) "
 tests=${PIPESTATUS[0]}

@@ -1,10 +1,12 @@
-// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J --nproc R --nodes K]`:
+// `remix slurm FILE [overrides] [--array N --partition P --time T --gpus G --cpus C --jobs J --nproc R --nodes K
+//  --gpus-per-node G]`:
 // registers the experiment's trials as a sweep in its database (as `remix run` does before it works), then prints an
 // sbatch array script whose every task runs `remix worker` on that sweep. Workers claim trials atomically, so the
 // array size only sets how many run at once; re-submitting the script is the resume. Paths in the script are
 // absolute: Slurm starts tasks in whatever folder it likes. With --nodes K each array task holds K nodes and runs
 // every trial it claims on all of them: R ranks per node (--nproc), started by `srun` with the rendezvous on the
-// allocation's first node (c10d over TCP; Gloo: CPU ranks).
+// allocation's first node (c10d over TCP; Gloo: CPU ranks). With --gpus-per-node G every node runs G ranks, one per
+// GPU, each on cuda:SLURM_LOCALID (NCCL).
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -28,7 +30,7 @@ namespace fs = std::filesystem;
 struct SlurmOptions {
   std::string file;
   std::vector<std::string> overrides;
-  int array = 4, cpus = 2, gpus = 0, jobs = 1, nproc = 1, nodes = 1;
+  int array = 4, cpus = 2, gpus = 0, jobs = 1, nproc = 1, nodes = 1, gpus_per_node = 0;
   std::string partition, time, output_dir;
 };
 
@@ -48,22 +50,47 @@ void check(const SlurmOptions& o) {
     throw UserError(fmt::format("--cpus {}: fewer cores than the {} processes a task runs (--jobs {} x --nproc {} "
                                 "ranks)",
                                 o.cpus, o.jobs * o.nproc, o.jobs, o.nproc));
+  if (o.gpus_per_node > 0 && o.nproc != o.gpus_per_node)
+    throw UserError(fmt::format("--nproc {} with --gpus-per-node {}: each GPU takes one rank, so a node runs {} ranks",
+                                o.nproc, o.gpus_per_node, o.gpus_per_node));
   if (o.nodes > 1 && o.jobs > 1)
     throw UserError(fmt::format("--nodes {}: each trial spans the task's {} nodes, so a task runs one trial at a time; "
                                 "drop --jobs {} (use --array for trials side by side)",
                                 o.nodes, o.nodes, o.jobs));
+  if (o.gpus_per_node > 0 && o.gpus > 0)
+    throw UserError(fmt::format("--gpus {} with --gpus-per-node {}: --gpus gives a one-process task its GPUs, "
+                                "--gpus-per-node one rank per GPU; keep one of them",
+                                o.gpus, o.gpus_per_node));
   if (o.nodes > 1 && o.gpus > 0)
-    throw UserError(fmt::format("--nodes {} with --gpus {}: GPU ranks need NCCL, which no remix build has yet; "
-                                "--nodes runs CPU ranks over Gloo",
-                                o.nodes, o.gpus));
+    throw UserError(fmt::format("--nodes {} with --gpus {}: ranks across nodes each take one GPU; use "
+                                "--gpus-per-node {} (one rank per GPU)",
+                                o.nodes, o.gpus, o.gpus));
+  if (o.gpus_per_node > 0 && o.jobs > 1)
+    throw UserError(fmt::format("--gpus-per-node {}: each trial takes all of a node's GPUs, so a task runs one trial "
+                                "at a time; drop --jobs {} (use --array for trials side by side)",
+                                o.gpus_per_node, o.jobs));
   static const std::regex name_format(R"(^[A-Za-z0-9_.,-]+$)");
   if (!o.partition.empty() && !std::regex_match(o.partition, name_format))
     throw UserError(fmt::format("--partition '{}': not a partition name", o.partition));
 }
 
-int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
+// GPU ranks are what --gpus-per-node pays for: a trial that would leave them idle on the CPU, or put every rank on
+// one GPU, is refused before the sweep is registered.
+void check_gpu_trials(const SlurmOptions& o, const std::vector<sweep::ResolvedTrial>& trials) {
+  for (const auto& t : trials) {
+    auto device = t.config.get_string("runtime.device");
+    if (device != "cuda" && device != "auto")
+      throw ConfigError(fmt::format("--gpus-per-node {}: trial '{}' has runtime.device: {}, but its ranks each take "
+                                    "one GPU (cuda:SLURM_LOCALID); set runtime.device: cuda",
+                                    o.gpus_per_node, t.spec.name, device));
+  }
+}
+
+int print_slurm_script(const GlobalOptions& g, SlurmOptions o) {
+  if (o.gpus_per_node > 0 && o.nproc == 1) o.nproc = o.gpus_per_node;  // one rank per GPU
   check(o);
-  auto planned = plan_experiment(g, o.file, o.overrides);
+  auto planned = plan_experiment(g, o.file, o.overrides, RunsOn::OtherMachines);
+  if (o.gpus_per_node > 0) check_gpu_trials(o, planned.trials);
   auto store = store::open_store(planned.location, store::Access::Create);
   auto sweep = sweep::register_sweep(*store, planned.plan, planned.trials);
   // A database server is reached by its URI (its password stays out of the script: PGPASSWORD, exported by
@@ -78,7 +105,7 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   std::string script = "#!/bin/bash\n";
   script += fmt::format("#SBATCH --job-name=remix-{}\n", std::regex_replace(sweep.name, std::regex("[^A-Za-z0-9_.-]+"), "_"));
   script += fmt::format("#SBATCH --array=0-{}\n", o.array - 1);
-  const bool multi_node = o.nodes > 1;
+  const bool multi_node = o.nodes > 1 || o.gpus_per_node > 0;  // ranks started by srun, one Slurm task each
   if (multi_node) {  // a task per rank: srun places them, --cpus cores per node shared by its ranks
     script += fmt::format("#SBATCH --nodes={}\n#SBATCH --ntasks-per-node={}\n", o.nodes, o.nproc);
     script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus / o.nproc);
@@ -87,6 +114,7 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
     script += fmt::format("#SBATCH --cpus-per-task={}\n", o.cpus);
   }
   if (o.gpus > 0) script += fmt::format("#SBATCH --gpus-per-task={}\n", o.gpus);
+  if (o.gpus_per_node > 0) script += fmt::format("#SBATCH --gpus-per-node={}\n", o.gpus_per_node);
   if (!o.partition.empty()) script += fmt::format("#SBATCH --partition={}\n", o.partition);
   if (!o.time.empty()) script += fmt::format("#SBATCH --time={}\n", o.time);
   script += fmt::format("#SBATCH --output={}/%x-%A_%a.out\n", logs);
@@ -114,9 +142,10 @@ int print_slurm_script(const GlobalOptions& g, const SlurmOptions& o) {
   for (const auto& p : g.plugin_paths) command += " --plugin-path " + shell_quote(fs::absolute(p).string());
   command += fmt::format(" worker --db {} --sweep {} --jobs {}", shell_quote(db), shell_quote(sweep.name), o.jobs);
   if (multi_node)
-    command += fmt::format(" --launcher 'srun --nodes={} --ntasks={} --ntasks-per-node={} --cpus-per-task={} "
+    command += fmt::format(" --launcher 'srun --nodes={} --ntasks={} --ntasks-per-node={} --cpus-per-task={}{} "
                            "--kill-on-bad-exit=1'",
-                           o.nodes, o.nodes * o.nproc, o.nproc, o.cpus / o.nproc);
+                           o.nodes, o.nodes * o.nproc, o.nproc, o.cpus / o.nproc,
+                           o.gpus_per_node > 0 ? fmt::format(" --gpus-per-node={}", o.gpus_per_node) : "");
   else if (o.nproc > 1)
     command += fmt::format(" --nproc {}", o.nproc);  // each trial on N ranks of the task's node
   script += "exec " + command + "\n";
@@ -146,6 +175,10 @@ void add_slurm_command(CLI::App& app, const GlobalOptions& global, Action& actio
   cmd->add_option("--nodes", o->nodes,
                   "nodes per array task; each trial runs on all of them (--nproc ranks each, started by srun)")
       ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  cmd->add_option("--gpus-per-node", o->gpus_per_node,
+                  "GPUs per node, one data-parallel rank on each (NCCL; runtime.device: cuda; sets --nproc)")
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   cmd->add_option("--output-dir", o->output_dir, "where task logs go (default: <database folder>/slurm)");
   cmd->callback([o, &global, &action] { action = [o, &global] { return print_slurm_script(global, *o); }; });

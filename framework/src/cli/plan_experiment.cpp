@@ -9,12 +9,15 @@
 namespace remix::cli {
 
 PlannedExperiment plan_experiment(const GlobalOptions& global, const std::string& file,
-                                  const std::vector<std::string>& overrides) {
+                                  const std::vector<std::string>& overrides, RunsOn runs_on) {
   PlannedExperiment p;
   p.plan = sweep::expand_sweep(file, overrides);
   p.trials = sweep::resolve_trials(p.plan, plugin::schema_lookup(global.plugin_paths));
   for (const auto& t : p.trials) {
-    trial::resolve_device(t.config);
+    if (runs_on == RunsOn::ThisMachine)
+      trial::resolve_device(t.config);
+    else
+      trial::check_device_spelling(t.config);
     train::TrainerOptions::from(t.config);  // the trainer's refusals, before anything is recorded
     trial::refuse_credit_the_router_cannot_take(t.config);
   }

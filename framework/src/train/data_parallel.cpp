@@ -13,6 +13,8 @@
 
 #include "remix/errors.h"
 
+#include <torch/version.h>
+
 // Gloo's headers come with libgloo-dev for Debian's LibTorch (CMake defines REMIX_NO_GLOO for a LibTorch without
 // its own); ProcessGroupGloo.hpp declares its class only under USE_C10D_GLOO.
 #if !defined(REMIX_NO_GLOO) && __has_include(<gloo/algorithm.h>) && \
@@ -21,32 +23,69 @@
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+// NCCL (GPU ranks): a CUDA LibTorch 2.x defines USE_C10D_NCCL for its users; the nccl.h it was built with must be the
+// one seen here (ProcessGroupNCCL::Options' layout depends on it), so CMake points at it or defines REMIX_NO_NCCL.
+#if !defined(REMIX_NO_NCCL) && defined(USE_C10D_NCCL) && TORCH_VERSION_MAJOR >= 2 && __has_include(<nccl.h>) && \
+    __has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
+#define REMIX_WITH_NCCL 1
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+#if defined(REMIX_WITH_GLOO) || defined(REMIX_WITH_NCCL)
+#define REMIX_WITH_C10D 1
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 
 namespace remix::train {
 
-#ifndef REMIX_WITH_GLOO
-
-bool data_parallel_available() { return false; }
-void require_data_parallel(const std::string& asked_by) {
-  throw EnvironmentError(fmt::format("{} asks for data parallelism, but this build of remix has no c10d backend "
-                                     "(Gloo's headers were not found when it was configured: with Debian's LibTorch "
-                                     "install libgloo-dev and run ./setup.sh again; a build against PyPI's LibTorch "
-                                     "2.x has none, so use the Debian build for CPU ranks)",
-                                     asked_by));
+std::string c10d_backend(const std::string& device) {
+#ifdef REMIX_WITH_GLOO
+  if (device == "cpu") return "gloo";
+#endif
+#ifdef REMIX_WITH_NCCL
+  if (device.rfind("cuda", 0) == 0) return "nccl";
+#endif
+  return "";
 }
+
+bool data_parallel_available(const std::string& device) { return !c10d_backend(device).empty(); }
+
+namespace {
+
+// What this build lacks for `device`'s ranks, and what gives it.
+std::string missing_backend(const std::string& device) {
+  if (device == "cpu")
+    return "this build of remix has no c10d backend for CPU ranks (Gloo's headers were not found when it was "
+           "configured: with Debian's LibTorch install libgloo-dev and run ./setup.sh again; PyPI's LibTorch 2.x "
+           "ships no Gloo headers, so use the Debian build for CPU ranks)";
+  return fmt::format("this build of remix has no c10d backend for {} ranks (NCCL comes with a CUDA-enabled LibTorch "
+                     "2.x whose nccl.h was found when remix was configured: ./setup.sh --torch pip)",
+                     device);
+}
+
+}  // namespace
+
+void require_data_parallel(const std::string& asked_by) {
+  if (!data_parallel_available("cpu") && !data_parallel_available("cuda"))
+    throw EnvironmentError(fmt::format("{} asks for data parallelism, but {}", asked_by, missing_backend("cpu")));
+}
+
+#ifndef REMIX_WITH_C10D
+
 struct DataParallel::Impl {};
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
-  require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size));
-  return nullptr;  // not reached
+  throw EnvironmentError(fmt::format("WORLD_SIZE={} asks for data parallelism, but {}", o.world_size,
+                                     missing_backend(o.device)));
 }
 DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DataParallel::~DataParallel() = default;
 int DataParallel::rank() const { return 0; }
 int DataParallel::world_size() const { return 1; }
+std::string DataParallel::device() const { return "cpu"; }
+std::string DataParallel::backend() const { return ""; }
 void DataParallel::broadcast(std::vector<torch::Tensor>) {}
 std::vector<double> DataParallel::sum(const std::vector<double>& v) { return v; }
 torch::Tensor DataParallel::all_gather(const torch::Tensor& t) { return t.unsqueeze(0); }
@@ -60,8 +99,13 @@ std::size_t DataParallel::GradientAverager::buckets() const { return 0; }
 
 #else
 
-bool data_parallel_available() { return true; }
-void require_data_parallel(const std::string&) {}
+// LibTorch 2.x split c10d's ProcessGroup into a dispatcher and per-device Backends (ProcessGroupGloo and
+// ProcessGroupNCCL are Backends); in 1.13 ProcessGroupGloo is itself the ProcessGroup. Both have these collectives.
+#if TORCH_VERSION_MAJOR >= 2
+using CollectiveGroup = c10d::Backend;
+#else
+using CollectiveGroup = c10d::ProcessGroup;
+#endif
 
 namespace {
 
@@ -77,13 +121,40 @@ c10::intrusive_ptr<c10d::TCPStore> connect_store(const RendezvousOptions& o, boo
   return c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
 }
 
+c10::intrusive_ptr<CollectiveGroup> create_group(const RendezvousOptions& o, c10::intrusive_ptr<c10d::Store> store) {
+  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
+#ifdef REMIX_WITH_GLOO
+  if (o.device == "cpu") {
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+    bool loopback = o.master_addr == "127.0.0.1" || o.master_addr == "localhost";
+    options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+                                        : c10d::ProcessGroupGloo::createDefaultDevice());
+    return c10::make_intrusive<c10d::ProcessGroupGloo>(store, o.rank, o.world_size, options);
+  }
+#endif
+#ifdef REMIX_WITH_NCCL
+  if (o.device.rfind("cuda", 0) == 0) {
+    // The rank's GPU becomes its current device (NCCL's communicator is made there). A blocking wait makes a
+    // collective that outlives the timeout throw here, where RankLost names the lost rank, instead of NCCL's
+    // watchdog aborting the process.
+    c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->setDevice(torch::Device(o.device));
+    setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+    auto options = c10d::ProcessGroupNCCL::Options::create();
+    options->timeout = timeout;
+    return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, o.rank, o.world_size, options);
+  }
+#endif
+  throw std::logic_error("create_group: no backend for " + o.device);  // join() refused it already
+}
+
 }  // namespace
 
 struct DataParallel::Impl {
   RendezvousOptions o;
   c10::intrusive_ptr<c10d::TCPStore> store;       // collectives' rendezvous; rank 0 hosts it
   c10::intrusive_ptr<c10d::TCPStore> beat_store;  // the heartbeat thread's own connection
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<CollectiveGroup> group;
+  torch::Device device{torch::kCPU};  // where the group's tensors live: the host for Gloo, the rank's GPU for NCCL
   std::thread beat;
   std::mutex beat_mutex;
   std::condition_variable beat_wake;
@@ -145,6 +216,9 @@ struct DataParallel::Impl {
 };
 
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
+  if (!data_parallel_available(o.device))  // before any rank waits for this one
+    throw EnvironmentError(
+        fmt::format("WORLD_SIZE={} asks for data parallelism, but {}", o.world_size, missing_backend(o.device)));
   auto impl = std::make_unique<Impl>();
   impl->o = o;
   const std::string where = fmt::format("{}:{}", o.master_addr, o.master_port);
@@ -182,13 +256,8 @@ std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
                                 "(runtime.dist_timeout; WORLD_SIZE): {}",
                                 o.rank, o.world_size, where, o.timeout_s, e.what()));
   }
-  auto options = c10d::ProcessGroupGloo::Options::create(
-      std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000)));
-  bool loopback = o.master_addr == "127.0.0.1" || o.master_addr == "localhost";
-  options->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                      : c10d::ProcessGroupGloo::createDefaultDevice());
-  auto prefixed = c10::make_intrusive<c10d::PrefixStore>("remix/gloo", impl->store);
-  impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(prefixed, o.rank, o.world_size, options);
+  impl->device = torch::Device(o.device);
+  impl->group = create_group(o, c10::make_intrusive<c10d::PrefixStore>("remix/c10d", impl->store));
   impl->start_heartbeat();
   return std::unique_ptr<DataParallel>(new DataParallel(std::move(impl)));
 }
@@ -197,28 +266,31 @@ DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 DataParallel::~DataParallel() = default;
 int DataParallel::rank() const { return impl_->o.rank; }
 int DataParallel::world_size() const { return impl_->o.world_size; }
+std::string DataParallel::device() const { return impl_->o.device; }
+std::string DataParallel::backend() const { return c10d_backend(impl_->o.device); }
 
 void DataParallel::broadcast(std::vector<torch::Tensor> tensors) {
   torch::NoGradGuard no_grad;
   for (auto& t : tensors) {
-    std::vector<at::Tensor> one{t.is_contiguous() ? t : t.contiguous()};
+    std::vector<at::Tensor> one{t.to(impl_->device).contiguous()};  // t itself when it is already such
     impl_->wait(impl_->group->broadcast(one));
     if (!one[0].is_same(t)) t.copy_(one[0]);
   }
 }
 
 std::vector<double> DataParallel::sum(const std::vector<double>& values) {
-  std::vector<at::Tensor> t{torch::tensor(values, torch::kDouble)};
+  std::vector<at::Tensor> t{torch::tensor(values, torch::kDouble).to(impl_->device)};
   impl_->wait(impl_->group->allreduce(t));
-  return {t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel()};
+  auto host = t[0].cpu();
+  return {host.data_ptr<double>(), host.data_ptr<double>() + host.numel()};
 }
 
 torch::Tensor DataParallel::all_gather(const torch::Tensor& local) {
-  std::vector<at::Tensor> in{local.detach().contiguous()};
+  std::vector<at::Tensor> in{local.detach().to(impl_->device).contiguous()};
   std::vector<std::vector<at::Tensor>> out(1);
   for (int r = 0; r < world_size(); ++r) out[0].push_back(torch::empty_like(in[0]));
   impl_->wait(impl_->group->allgather(out, in));
-  return torch::stack(out[0]);
+  return torch::stack(out[0]).to(local.device());
 }
 
 std::vector<double> DataParallel::gather_values(const std::vector<double>& values) {

@@ -1,5 +1,6 @@
 // Data parallelism over PyTorch's own distributed engine, c10d (docs/architecture.md §13): the ranks of one trial
-// meet at a TCPStore rendezvous, check they run the same trial, and talk through a Gloo process group (CPU).
+// meet at a TCPStore rendezvous, check they run the same trial, and talk through a Gloo process group (CPU ranks) or
+// an NCCL one (GPU ranks, a CUDA LibTorch 2.x build).
 // This is the one place that knows c10d's types; the trainer sees ranks, broadcasts, sums, gathers and a
 // gradient averager. A rank that dies or stops answering turns every other rank's next collective into
 // `RankLost`, which names it (each rank beats a counter in the store once a second; the one whose counter
@@ -22,6 +23,7 @@ struct RendezvousOptions {
   int master_port = 29500;                // MASTER_PORT
   double timeout_s = 300;                 // runtime.dist_timeout: rendezvous and every collective
   std::string trial_key;                  // every rank must run the same trial
+  std::string device = "cpu";             // this rank's: "cpu" (Gloo) or "cuda:N" (NCCL), trial::rank_device()
 };
 
 // Another rank died or a collective timed out: the trial cannot go on, but nothing of it is wrong (its run is
@@ -30,10 +32,12 @@ struct RankLost : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// True when this build has a c10d backend (Gloo); without it a world size above 1 is refused.
-bool data_parallel_available();
+// The c10d backend this build has for ranks on `device` ("cpu", "cuda", "cuda:N"): "gloo", "nccl", or "" for none.
+std::string c10d_backend(const std::string& device);
+// True when this build can run data-parallel ranks on `device`; join() refuses a device it cannot.
+bool data_parallel_available(const std::string& device = "cpu");
 // EnvironmentError naming `asked_by` ("--nproc 2", "WORLD_SIZE=2") and what to install when this build has no c10d
-// backend; nothing when it has one. Callers ask before starting anything, so no trial fails for it.
+// backend at all; nothing when it has one. Callers ask before starting anything, so no trial fails for it.
 void require_data_parallel(const std::string& asked_by);
 
 class DataParallel {
@@ -47,7 +51,10 @@ class DataParallel {
 
   int rank() const;
   int world_size() const;
+  std::string device() const;   // the rank's device, where its collectives' tensors live
+  std::string backend() const;  // "gloo" or "nccl"
 
+  // Host tensors travel to the group's device and back where a backend needs it (NCCL reduces device memory only).
   // Every rank's tensors become rank 0's, in place.
   void broadcast(std::vector<torch::Tensor> tensors);
   // Element-wise sum over ranks; every rank gets it.

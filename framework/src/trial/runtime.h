@@ -13,6 +13,14 @@ namespace remix::trial {
 // naming runtime.device and what is missing: a CUDA build of LibTorch, a CUDA device, that device. Checked when a
 // sweep is registered and again when its trial starts (on the machine that runs it).
 std::string resolve_device(const config::ResolvedConfig& cfg);
+// Only that runtime.device is one of those spellings: for trials planned on a machine other than the one that will
+// run them (`remix slurm` on a login node without GPUs).
+void check_device_spelling(const config::ResolvedConfig& cfg);
+
+// The device of one rank of a data-parallel trial (resolve_device's for a single process): each GPU rank takes the
+// GPU of its local rank, cuda:LOCAL_RANK, as torchrun does; a pinned cuda:N with several ranks, or more local ranks
+// than GPUs, is a ConfigError naming runtime.device.
+std::string rank_device(const config::ResolvedConfig& cfg, int local_rank, int world_size);
 
 // Sets the trial's compute threads (runtime.threads; 0 = all cores, or the share its worker hands each
 // trial) after resolving the device. Returns the device.

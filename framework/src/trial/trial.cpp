@@ -47,14 +47,7 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
                            train::DataParallel* group) {
   const bool records = !group || group->rank() == 0;  // the other ranks of a data-parallel trial write nothing
   auto device = set_runtime(cfg);
-  if (group && device != "cpu") {  // Gloo ranks: a GPU would need NCCL's process group, which remix does not build
-    if (cfg.get_string("runtime.device") != "auto")
-      throw ConfigError(fmt::format("runtime.device: {} with {} data-parallel ranks, but data-parallel trials run on "
-                                    "the CPU (c10d's Gloo; NCCL is not built yet); set runtime.device: cpu or run one "
-                                    "rank per trial",
-                                    cfg.get_string("runtime.device"), group->world_size()));
-    device = "cpu";
-  }
+  if (group) device = group->device();  // a GPU rank's own GPU (trial::rank_device)
   train::TaskSet tasks(cfg);
   if (records) store.record_tags(run_id, tasks.tags());
   auto shape = base_model_source(cfg).shape(cfg);
@@ -78,6 +71,7 @@ TrialOutcome execute_trial(const config::ResolvedConfig& cfg, store::ResultsStor
   tags["runtime.threads"] = std::to_string(compute_threads());
   tags["runtime.device"] = device;
   tags["runtime.world_size"] = std::to_string(group ? group->world_size() : 1);
+  if (group) tags["runtime.c10d_backend"] = group->backend();
   if (records) store.record_tags(run_id, tags);
 
   // A checkpoint refused as corrupt or incomplete is named in the run's tags as well as in the log.

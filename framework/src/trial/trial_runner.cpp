@@ -21,6 +21,7 @@
 #include "store/results_store.h"
 #include "train/trainer.h"
 #include "trial/rank_launch.h"
+#include "trial/runtime.h"
 #include "trial/trial.h"
 
 namespace remix::trial {
@@ -73,6 +74,7 @@ train::RendezvousOptions rendezvous(const RankPlacement& p, const config::Resolv
   o.master_port = p.master_port;
   o.timeout_s = cfg.get_float("runtime.dist_timeout");
   o.trial_key = cfg.trial_key();
+  o.device = rank_device(cfg, p.local_rank, p.world_size);
   return o;
 }
 

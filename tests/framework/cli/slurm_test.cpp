@@ -103,6 +103,40 @@ TEST(Slurm, NodesRunEachTrialOnRanksAcrossTheAllocationThroughSrun) {
   EXPECT_NE(w.err.find("rank 0 of 2, rendezvous at localhost:24242"), std::string::npos) << w.err;
 }
 
+// GPU nodes: one rank per GPU, srun starting them with the node's GPUs, each rank on cuda:SLURM_LOCALID (NCCL). The
+// submitting machine (a login node; this one) has no GPU: only the spelling of runtime.device is checked there.
+TEST(Slurm, GpusPerNodeRunsOneRankPerGpuOnEveryNode) {
+  test::TempDir dir;
+  auto r = remix({"slurm", config(dir), "runtime.device=cuda", "--nodes", "2", "--gpus-per-node", "4", "--cpus", "32"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=4\n", "#SBATCH --cpus-per-task=8\n",
+                           "#SBATCH --gpus-per-node=4\n",
+                           " --launcher 'srun --nodes=2 --ntasks=8 --ntasks-per-node=4 --cpus-per-task=8 "
+                           "--gpus-per-node=4 --kill-on-bad-exit=1'\n"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  EXPECT_EQ(r.out.find("--gpus-per-task"), std::string::npos) << r.out;
+  // One node's GPUs: ranks started by srun too.
+  r = remix({"slurm", config(dir), "runtime.device=auto", "--gpus-per-node", "2", "--cpus", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("srun --nodes=1 --ntasks=2 --ntasks-per-node=2 --cpus-per-task=2 --gpus-per-node=2"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Slurm, GpusPerNodeRefusesTrialsThatWouldNotUseTheirGpus) {
+  test::TempDir dir;
+  std::string cfg = config(dir);
+  for (const auto& [device, expected] :
+       {std::pair<std::string, std::string>{"cpu", "trial 'cluster' has runtime.device: cpu"},
+        {"cuda:1", "trial 'cluster' has runtime.device: cuda:1"},
+        {"gpu", "runtime.device: expected cpu, auto, cuda or cuda:N, got 'gpu'"}}) {
+    auto r = remix({"slurm", cfg, "runtime.device=" + device, "--gpus-per-node", "2", "--cpus", "4"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.db")));
+}
+
 TEST(Slurm, AWorkerLauncherThatIsNoProgramExitsTwoNamingIt) {
   test::TempDir dir;
   auto r = remix({"worker", "--db", dir.file("r.db"), "--sweep", "s", "--launcher", "no-such-srun --ntasks=2"});
@@ -120,7 +154,10 @@ TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
                                        {"--partition", "a b"},
                                        {"--cpus", "2", "--nproc", "4"},  // 4 ranks on 2 cores
                                        {"--nodes", "2", "--jobs", "2"},  // a trial spans the task's nodes
-                                       {"--nodes", "2", "--gpus", "1"},  // GPU ranks need NCCL
+                                       {"--nodes", "2", "--gpus", "1"},  // ranks across nodes: --gpus-per-node
+                                       {"--gpus-per-node", "2", "--gpus", "1", "--cpus", "4"},
+                                       {"--gpus-per-node", "2", "--nproc", "3", "--cpus", "8"},  // one rank per GPU
+                                       {"--gpus-per-node", "2", "--jobs", "2", "--cpus", "8"},
                                        {"--nodes", "0"},
                                        {"tasks.add.nope=1"}}) {
     std::vector<std::string> args = {"slurm", cfg};

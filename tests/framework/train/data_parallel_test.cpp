@@ -1,7 +1,8 @@
 // The c10d layer of data parallelism, with real Gloo process groups over loopback: two ranks as two threads of
 // this process (each with its own store connection and group, as two processes would have). Collectives, the
 // bucketed gradient averager against the average computed by hand, the trial-key check at rendezvous, an
-// unreachable rendezvous, and a rank that goes away while the other waits in a collective.
+// unreachable rendezvous, and a rank that goes away while the other waits in a collective. NCCL (GPU ranks) on a
+// lent GPU: one rank, as NCCL refuses two ranks on one GPU (tests/gpu/device_check.sh).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -43,7 +44,7 @@ void on_two_ranks(const std::function<void(DataParallel&)>& body) {
 
 // A build without Gloo refuses ranks up front, naming what asked and what to install; one with it lets them through.
 TEST(DataParallel, ABuildWithoutABackendRefusesRanksNamingWhatAsked) {
-  if (data_parallel_available()) {
+  if (data_parallel_available("cpu") || data_parallel_available("cuda")) {
     EXPECT_NO_THROW(require_data_parallel("--nproc 2"));
     return;
   }
@@ -54,6 +55,46 @@ TEST(DataParallel, ABuildWithoutABackendRefusesRanksNamingWhatAsked) {
     EXPECT_NE(std::string(e.what()).find("--nproc 2 asks for data parallelism"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("libgloo-dev"), std::string::npos) << e.what();
   }
+}
+
+// Ranks on a device this build has no backend for are refused when they join, before they wait for each other.
+TEST(DataParallel, RanksOnADeviceWithoutABackendAreRefusedNamingIt) {
+  if (data_parallel_available("cuda:0")) GTEST_SKIP() << "this build has NCCL";
+  auto o = options(0, free_loopback_port());
+  o.device = "cuda:0";
+  try {
+    DataParallel::join(o);
+    FAIL() << "joined with no backend for cuda:0";
+  } catch (const EnvironmentError& e) {
+    EXPECT_NE(std::string(e.what()).find("no c10d backend for cuda:0 ranks"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--torch pip"), std::string::npos) << e.what();
+  }
+}
+
+// NCCL on the GPU: every collective with host and device tensors, and the gradient averager on GPU parameters.
+TEST(DataParallel, NcclCarriesTheCollectivesOnTheGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device (tests/gpu/device_check.sh runs this on a GPU)";
+  if (!data_parallel_available("cuda:0")) GTEST_SKIP() << "this build has no NCCL (its LibTorch's nccl.h not found)";
+  auto o = options(0, free_loopback_port());
+  o.world_size = 1;
+  o.device = "cuda:0";
+  auto dp = DataParallel::join(o);
+  EXPECT_EQ(dp->backend(), "nccl");
+  EXPECT_EQ(dp->sum({1.5, -2}), (std::vector<double>{1.5, -2}));
+  auto gathered = dp->all_gather(torch::full({2, 3}, 4.0f));
+  EXPECT_TRUE(gathered.device().is_cpu());  // back where it came from
+  EXPECT_EQ(gathered.sizes(), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(dp->gather_values({1, 2, 3}), (std::vector<double>{1, 2, 3}));
+  auto on_gpu = torch::full({2, 2}, 3.0f, torch::Device("cuda:0")).t();
+  dp->broadcast({on_gpu});
+  EXPECT_TRUE(on_gpu.eq(3).all().item<bool>());
+  auto p = torch::arange(6, torch::TensorOptions().dtype(torch::kFloat).device(torch::Device("cuda:0")))
+               .requires_grad_();
+  DataParallel::GradientAverager averager(*dp, {p}, /*bucket_elements=*/4);
+  averager.arm();
+  p.pow(2).sum().backward();
+  averager.finish();
+  EXPECT_TRUE(torch::allclose(p.grad().cpu(), torch::arange(6, torch::kFloat) * 2));
 }
 
 TEST(DataParallel, CollectivesCombineBothRanks) {

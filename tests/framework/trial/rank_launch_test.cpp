@@ -89,6 +89,9 @@ void expect_same_training(const std::string& router, const std::vector<std::stri
     EXPECT_NEAR(mb.at(key), value, 1e-4 + 1e-4 * std::abs(value)) << key;
   }
   EXPECT_TRUE(ma.count("train/loss@6") && ma.count("eval/math/exact_match@6"));
+  auto backend = store::query_readonly(two.file("r.db"), "SELECT value FROM tags WHERE key = 'runtime.c10d_backend'");
+  ASSERT_EQ(backend.rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(backend.rows[0][0]), "gloo");
 }
 
 TEST(DataParallelTrial, TwoRanksTrainTheSoftmaxRouterAsOneProcess) {
