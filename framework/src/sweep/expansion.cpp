@@ -293,6 +293,7 @@ SweepPlan expand_sweep(const std::string& file, const std::vector<std::string>& 
   if (params && params->is_map()) {
     for (const auto& [key, node] : params->entries) {
       std::string path = "sweep.parameters." + key;
+      if (node.kind == ConfigNode::Kind::Null) continue;  // an including file's way to drop an axis it inherits
       if (node.kind == ConfigNode::Kind::Sequence) {
         if (node.items.empty()) fail(node.origin, path, "empty list of values");
         lists.push_back(list_axis(key, node));

@@ -130,6 +130,19 @@ TEST(SweepExpansion, TwoAxesSettingOneKeyAreRefusedNamingBoth) {
             "<no error>");
 }
 
+// An including file drops an inherited axis by setting it to null, and may then set that key in its bundles.
+TEST(SweepExpansion, AnAxisSetToNullByAnIncludingFileIsNoAxis) {
+  test::TempDir dir;
+  std::string base = dir.write("base.yaml", kBase + "sweep:\n  parameters:\n    train.lr: [0.001, 0.002]\n");
+  auto plan = expand_sweep(dir.write("ok.yaml", "include: " + base + "\nsweep:\n  parameters:\n    train.lr: ~\n"
+                                                "    variant:\n      - {name: a, train.lr: 0.005}\n"
+                                                "      - {name: b, train.lr: 0.007}\n"),
+                           {});
+  EXPECT_EQ(names(plan), (std::vector<std::string>{"variant=a", "variant=b"}));
+  auto trials = resolve_trials(plan, plugin::schema_lookup({test::test_plugin_dir()}));
+  EXPECT_DOUBLE_EQ(trials.at(1).config.get_float("train.lr"), 0.007);
+}
+
 TEST(SweepExpansion, RandomDrawsAreReproducibleAndInRange) {
   test::TempDir dir;
   std::string sweep = "sweep:\n  method: random\n  samples: 20\n  parameters:\n"

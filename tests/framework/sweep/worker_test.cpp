@@ -113,6 +113,25 @@ TEST(Worker, DryRunWritesNothingAndShowsDoneTrials) {
   EXPECT_NE(r.out.find("seed=1"), std::string::npos);
 }
 
+// A named sweep is what its latest definition says: run again for one seed, it leaves the other out of
+// `--sweep`'s tables, and says so (the trials stay in the database).
+TEST(Worker, ANamedSweepRunAgainForOneSeedWarnsOfTheTrialsItLeavesOut) {
+  Fixture f;
+  std::string named = f.dir.write("named.yaml", test::read_file(f.cfg) + "sweep: {name: grid}\n");
+  auto r = f.remix({"run", named, "seed=0,1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("is redefined"), std::string::npos) << r.err;
+  r = f.remix({"run", named, "seed=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: sweep 'grid' is redefined: 1 of its earlier trials (1 completed) are not in it now"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(f.rows("SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'").at(0).at(0),
+            store::SqlValue(std::int64_t{2}));  // nothing lost
+  r = f.remix({"run", named, "seed=0,1"});
+  EXPECT_EQ(r.err.find("is redefined"), std::string::npos) << r.err;
+}
+
 TEST(Worker, BadShardAndJobsExitTwo) {
   Fixture f;
   for (const char* shard : {"3/2", "1", "a/b", "-1/2", "0/0"}) {
