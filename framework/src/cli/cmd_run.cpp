@@ -15,6 +15,8 @@
 #include "store/results_store.h"
 #include "sweep/registration.h"
 #include "sweep/worker.h"
+#include "train/data_parallel.h"
+#include "trial/runtime.h"
 
 namespace remix::cli {
 
@@ -51,6 +53,10 @@ int run_experiment(const GlobalOptions& g, const RunOptions& o) {
   if (o.dry_run) return dry_run(planned.trials, planned.location);
 
   auto worker = worker_options(o.worker, g, 0);  // refuses what this build cannot do before anything is recorded
+  if (worker.nproc > 1)  // each trial's ranks need a backend for its device (Gloo: CPU, NCCL: GPU)
+    for (const auto& t : planned.trials)
+      train::require_data_parallel(fmt::format("--nproc {} (trial '{}')", worker.nproc, t.spec.name),
+                                   trial::rank_device(t.config, 0, worker.nproc));
   auto store = store::open_store(planned.location, store::Access::Create);
   auto sweep = sweep::register_sweep(*store, planned.plan, planned.trials);
   worker.sweep_id = sweep.id;

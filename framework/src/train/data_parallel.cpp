@@ -68,17 +68,19 @@ std::string missing_backend(const std::string& device) {
 
 }  // namespace
 
-void require_data_parallel(const std::string& asked_by) {
-  if (!data_parallel_available("cpu") && !data_parallel_available("cuda"))
-    throw EnvironmentError(fmt::format("{} asks for data parallelism, but {}", asked_by, missing_backend("cpu")));
+void require_data_parallel(const std::string& asked_by, const std::string& device) {
+  if (device.empty() ? !data_parallel_available("cpu") && !data_parallel_available("cuda")
+                     : !data_parallel_available(device))
+    throw EnvironmentError(fmt::format("{} asks for data parallelism, but {}", asked_by,
+                                       missing_backend(device.empty() ? "cpu" : device)));
 }
 
 #ifndef REMIX_WITH_C10D
 
 struct DataParallel::Impl {};
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
-  throw EnvironmentError(fmt::format("WORLD_SIZE={} asks for data parallelism, but {}", o.world_size,
-                                     missing_backend(o.device)));
+  require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size), o.device);
+  throw std::logic_error("DataParallel::join: a backend without c10d");  // not reached
 }
 DataParallel::DataParallel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DataParallel::~DataParallel() = default;
@@ -216,9 +218,7 @@ struct DataParallel::Impl {
 };
 
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
-  if (!data_parallel_available(o.device))  // before any rank waits for this one
-    throw EnvironmentError(
-        fmt::format("WORLD_SIZE={} asks for data parallelism, but {}", o.world_size, missing_backend(o.device)));
+  require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size), o.device);  // before any rank waits for this one
   auto impl = std::make_unique<Impl>();
   impl->o = o;
   const std::string where = fmt::format("{}:{}", o.master_addr, o.master_port);

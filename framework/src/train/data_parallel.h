@@ -37,8 +37,9 @@ std::string c10d_backend(const std::string& device);
 // True when this build can run data-parallel ranks on `device`; join() refuses a device it cannot.
 bool data_parallel_available(const std::string& device = "cpu");
 // EnvironmentError naming `asked_by` ("--nproc 2", "WORLD_SIZE=2") and what to install when this build has no c10d
-// backend at all; nothing when it has one. Callers ask before starting anything, so no trial fails for it.
-void require_data_parallel(const std::string& asked_by);
+// backend for ranks on `device` (empty: none at all); nothing when it has one. Callers ask before starting anything,
+// so no trial fails for it.
+void require_data_parallel(const std::string& asked_by, const std::string& device = "");
 
 class DataParallel {
  public:

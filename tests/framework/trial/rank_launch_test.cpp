@@ -121,6 +121,23 @@ TEST(DataParallelTrial, ABatchTheRanksCannotShareIsRefusedNamingTheKey) {
   EXPECT_NE(r.err.find("train.batch_size: 5 examples cannot be shared evenly by 2"), std::string::npos) << r.err;
 }
 
+// Ranks a build cannot run for the trial's device are refused when the sweep is planned, naming the trial and what
+// is missing: a CPU trial in a build without Gloo (the 2.x build), a GPU trial without a CUDA build.
+TEST(DataParallelTrial, RanksThisBuildCannotRunForTheDeviceAreRefusedBeforeAnythingIsRecorded) {
+  test::TempDir dir, cache;
+  std::string device = train::data_parallel_available("cpu") ? "cuda" : "cpu";
+  if (device == "cuda" && torch::cuda::is_available()) GTEST_SKIP() << "this build has Gloo and a GPU: nothing to refuse";
+  auto r = test::run_command({test::remix_bin(), "run", experiment(dir, cache.file("base"), "{plugin: remix}"),
+                              "runtime.device=" + device, "--nproc", "2"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(device == "cpu" ? "--nproc 2 (trial 'dp') asks for data parallelism, but this build of remix "
+                                         "has no c10d backend for CPU ranks"
+                                       : "runtime.device: cuda asks for a GPU"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.db")));
+}
+
 // The pid of the process whose environment says RANK=<rank> and whose command line runs `remix trial` on `db`
 // (other tests may have ranks running at the same time).
 int pid_of_rank(int rank, const std::string& db) {
