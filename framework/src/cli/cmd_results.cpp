@@ -76,6 +76,11 @@ int print_results(const ResultsOptions& o) {
   q.where = report::parse_where(o.where);
   auto trials = report::load_trials(*db, o.sweep);
   if (trials.empty()) throw UserError(fmt::format("{}: no trials{}", o.db, o.sweep.empty() ? "" : " in sweep '" + o.sweep + "'"));
+  std::vector<std::string> keys = q.rows;
+  keys.push_back(q.cols);
+  for (const auto& [k, v] : q.where) keys.push_back(k);
+  keys.push_back(o.against.substr(0, o.against.find('=')));
+  report::add_tag_keys(*db, trials, keys);
   auto format = report::parse_table_format(o.format);
   bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
   if (!o.select_by.empty()) {  // the tables below then show only each group's chosen value
@@ -142,7 +147,7 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* rows = cmd->add_option("--rows", o->rows, "config keys whose values make the rows, comma-separated (default: what varies)");
   auto* cols = cmd->add_option("--cols", o->cols, "a config key whose values make the columns (default: one column per metric)");
   auto* metric = cmd->add_option("--metric", o->metrics, "metric(s) to show (default: every final/... metric)");
-  auto* where = cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable)");
+  auto* where = cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable; tag:NAME is a recorded tag, e.g. tag:cpu.model)");
   auto* against = cmd->add_option("--against", o->against,
                                   "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
                                   "with 95% intervals (bootstrap over seeds and examples, seed-level t)");

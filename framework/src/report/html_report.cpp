@@ -224,7 +224,12 @@ std::string paired_section(store::ResultsStore& store, const std::vector<TrialRe
 
 std::string render_report(store::ResultsStore& store, const std::string& sweep, const WhereFilter& where,
                           const std::optional<PairedQuery>& against, const std::optional<SelectionQuery>& select) {
-  auto trials = filter_trials(load_trials(store, sweep), where);
+  auto loaded = load_trials(store, sweep);
+  std::vector<std::string> asked;
+  for (const auto& [k, v] : where) asked.push_back(k);
+  if (against) asked.push_back(against->key);
+  add_tag_keys(store, loaded, asked);
+  auto trials = filter_trials(loaded, where);
   if (trials.empty())
     throw UserError(fmt::format("{}: no trials to report{}{}", store.location(), sweep.empty() ? "" : " in sweep '" + sweep + "'",
                                 where.empty() ? "" : " matching --where"));

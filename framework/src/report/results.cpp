@@ -126,6 +126,25 @@ std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::stri
   return trials;
 }
 
+void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, const std::vector<std::string>& keys) {
+  std::map<std::int64_t, TrialRecord*> by_run;
+  for (auto& t : trials) by_run[t.run_id] = &t;
+  for (const auto& key : std::set<std::string>(keys.begin(), keys.end())) {
+    if (!text::starts_with(key, "tag:")) continue;
+    const std::string tag = key.substr(4);
+    bool found = false;
+    for (const auto& r : store.read("SELECT run_id, value FROM tags WHERE key = ?", {tag}).rows)
+      if (auto it = by_run.find(std::get<std::int64_t>(r[0])); it != by_run.end()) {
+        it->second->params[key] = store::to_text(r[1]);
+        found = true;
+      }
+    if (found) continue;
+    std::vector<std::string> known;
+    for (const auto& r : store.read("SELECT DISTINCT key FROM tags ORDER BY key").rows) known.push_back(store::to_text(r[0]));
+    throw UserError(fmt::format("{}: no trial recorded the tag '{}'{}", key, tag, text::did_you_mean(tag, known)));
+  }
+}
+
 Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::string& metric) {
   Aggregate a;
   std::vector<double> values;

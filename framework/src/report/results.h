@@ -28,6 +28,10 @@ struct TrialRecord {
 // The trials of `sweep` (all trials of the database when empty). Throws UserError naming the known sweeps
 // when there is no such sweep.
 std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::string& sweep);
+// Provenance as keys: each `tag:NAME` among `keys` (from --where, --rows, --cols, --against) becomes a parameter of
+// every trial that recorded tag NAME (tag:cpu.model, tag:blas.core), so runs of two machines can be told apart and
+// compared. UserError naming the tags there are when no trial recorded it.
+void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
 
 struct Aggregate {
   double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2

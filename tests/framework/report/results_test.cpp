@@ -122,6 +122,38 @@ TEST(Results, ColumnsByKeyWhereFilterAndErrors) {
   EXPECT_THROW(load_trials(*db, "nope"), UserError);
 }
 
+// Runs from two machines told apart by their provenance tags: tag:NAME filters and labels rows like a config key.
+TEST(Results, ProvenanceTagsAreKeysWhenNamedAsTagColonName) {
+  test::TempDir dir;
+  auto path = make_db(dir);
+  {
+    auto db = store::open_store(path, store::Access::Create);
+    for (const auto& t : db->sweep_trials(db->find_sweep("cmp")))
+      db->record_tags(t.run_id, {{"cpu.model", t.run_key.back() == '0' ? "AMD EPYC" : "Intel Xeon"}});
+  }
+  auto db = store::open_store(path, store::Access::ReadOnly);
+  auto trials = load_trials(*db, "");
+  EXPECT_FALSE(trials[0].params.count("tag:cpu.model"));  // only when asked: tags never label rows by themselves
+  add_tag_keys(*db, trials, {"tag:cpu.model", "seed"});
+  ResultsQuery q;
+  q.rows = {"tag:cpu.model"};
+  q.where = {{"router.plugin", "remix"}};
+  q.metrics = {"final/math/exact_match"};
+  auto t = results_table(trials, q);
+  ASSERT_EQ(t.wide.rows.size(), 2u);
+  EXPECT_EQ(t.wide.rows[0][0], "AMD EPYC");
+  EXPECT_EQ(t.wide.rows[0][1], "0.4 (n=1)");
+  EXPECT_EQ(t.wide.rows[1][1], "0.5 (n=1, 1 unfinished)");
+  try {
+    add_tag_keys(*db, trials, {"tag:cpu.modle"});
+    FAIL() << "a tag no trial recorded was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("no trial recorded the tag 'cpu.modle' (did you mean 'cpu.model'?)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Results, KeysThatFollowFromOthersDoNotLabelTheRows) {
   // A bundle axis: router.plugin lora comes with adapter.r 8 and num_experts 1; the others with 4 and 8.
   auto trial = [](const std::string& router, const std::string& r, const std::string& n, const std::string& lr) {
