@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "common/text.h"
@@ -19,7 +20,10 @@ std::string param(const TrialRecord& t, const std::string& key) {
   return it == t.params.end() ? "?" : it->second;
 }
 
-std::string interval_text(const Interval& i) { return fmt::format("[{:+.4g}, {:+.4g}]", i.low, i.high); }
+// Signed, 4 significant digits; what is zero but for rounding (a mean of +0.1, +0.2 and -0.3) prints as +0.
+std::string signed_text(double x) { return fmt::format("{:+.4g}", std::abs(x) < 1e-12 ? 0.0 : x); }
+
+std::string interval_text(const Interval& i) { return "[" + signed_text(i.low) + ", " + signed_text(i.high) + "]"; }
 
 }  // namespace
 
@@ -169,7 +173,7 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
       }
       auto pd = paired_difference(diffs);
       const bool marked = pd.bootstrap.excludes_zero();
-      wide.push_back(fmt::format("{:+.4g}{}", pd.mean, marked ? " *" : ""));
+      wide.push_back(signed_text(pd.mean) + (marked ? " *" : ""));
       wide.push_back(interval_text(pd.bootstrap));
       wide.push_back(pd.t ? interval_text(*pd.t) : "(one seed)");
       wide.push_back(unpaired ? fmt::format("{} ({} unpaired)", pd.seeds, unpaired) : std::to_string(pd.seeds));

@@ -79,6 +79,19 @@ TEST(PairedComparison, WithoutOutcomesEachSeedIsOneExample) {
   EXPECT_EQ(table.long_.rows[0][11], 2);
 }
 
+// Differences that cancel but for rounding print as zero, not as +2.313e-18 (seen in the comparison's table).
+TEST(PairedComparison, ADifferenceThatIsZeroButForRoundingPrintsAsZero) {
+  std::vector<TrialRecord> trials;
+  const std::vector<double> base = {0.5, 0.5, 0.6}, group = {0.6, 0.7, 0.3};  // +0.1, +0.2, -0.3 in floating point
+  for (int s = 0; s < 3; ++s) {
+    trials.push_back(trial(10 + s, "softmax", std::to_string(s), base[s]));
+    trials.push_back(trial(20 + s, "remix", std::to_string(s), group[s]));
+  }
+  auto table = paired_comparison(trials, {}, parse_against("router.plugin=softmax"));
+  ASSERT_EQ(table.wide.rows.size(), 1u);
+  EXPECT_EQ(table.wide.rows[0][2], "+0") << table.wide.rows[0][2];
+}
+
 // Two keys that decide each other (here `variant` and router.plugin): the tables show one of them, and naming the
 // other in --against pairs the same way (a bug: it was refused as not varying, being left out of the tables).
 TEST(PairedComparison, AgainstAKeyThatDecidesAnotherPairsAsAgainstThatKey) {
