@@ -11,10 +11,14 @@
 #include "cli/commands.h"
 #include "cli/worker_flags.h"
 #include "common/text.h"
+#include "config/resolved_config.h"
+#include "plugin/registry.h"
 #include "remix/errors.h"
 #include "report/sweep_table.h"
 #include "store/results_store.h"
 #include "sweep/worker.h"
+#include "train/data_parallel.h"
+#include "trial/runtime.h"
 #include "trial/trial_runner.h"
 
 namespace remix::cli {
@@ -49,6 +53,22 @@ std::vector<std::string> launcher_command(const std::string& text) {
   return words;
 }
 
+// Each unfinished trial's ranks need a device and a c10d backend for it here (a sweep registered by `remix slurm`
+// on another machine may ask for GPUs): refused before any trial is claimed, not as one failed trial after another.
+void refuse_ranks_this_build_cannot_run(const GlobalOptions& g, store::ResultsStore& store, std::int64_t sweep_id,
+                                        int nproc) {
+  for (const auto& t : store.sweep_trials(sweep_id)) {
+    if (t.status == "completed") continue;
+    auto run = store.run(t.run_id);
+    if (!run) continue;
+    auto cfg = config::resolve_json(nlohmann::json::parse(run->config),
+                                    fmt::format("{} run {}", store.location(), t.run_id),
+                                    plugin::schema_lookup(g.plugin_paths));
+    train::require_data_parallel(fmt::format("--nproc {} (trial '{}')", nproc, t.name),
+                                 trial::rank_device(cfg, 0, nproc));
+  }
+}
+
 int run_worker_command(const GlobalOptions& g, const WorkerCliOptions& o) {
   auto launcher = o.launcher.empty() ? std::vector<std::string>{} : launcher_command(o.launcher);
   if (!launcher.empty() && o.worker.nproc > 1)
@@ -57,6 +77,7 @@ int run_worker_command(const GlobalOptions& g, const WorkerCliOptions& o) {
   auto sweep_id = store->find_sweep(o.sweep);
   auto options = worker_options(o.worker, g, sweep_id);
   options.launcher = launcher;
+  if (options.nproc > 1) refuse_ranks_this_build_cannot_run(g, *store, sweep_id, options.nproc);
   auto summary = sweep::run_worker(*store, options);
   fmt::print("{}", report::render(report::sweep_table(*store, sweep_id), report::TableFormat::Text));
   if (summary.signal) return 128 + summary.signal;

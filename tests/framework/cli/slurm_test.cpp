@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <torch/torch.h>
+
 #include "store/query.h"
 #include "train/data_parallel.h"
 #include "support/test_env.h"
@@ -135,6 +137,27 @@ TEST(Slurm, GpusPerNodeRefusesTrialsThatWouldNotUseTheirGpus) {
     EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(dir.file("r.db")));
+}
+
+// A sweep registered for GPU nodes, then a worker with local ranks on a machine that cannot give them: refused
+// before any trial is claimed (it was one failed trial after another, each at its rendezvous).
+TEST(Slurm, AWorkerWhoseRanksThisMachineCannotRunClaimsNothing) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has a GPU";
+  test::TempDir dir;
+  auto r = remix({"slurm", config(dir), "runtime.device=cuda", "--gpus-per-node", "2", "--cpus", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto w = remix({"worker", "--db", dir.file("r.db"), "--sweep", "cluster runtime.device=cuda", "--nproc", "2"});
+  EXPECT_EQ(w.exit_code, 2) << w.err;
+  EXPECT_NE(w.err.find("runtime.device: cuda asks for a GPU"), std::string::npos) << w.err;
+  auto pending = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE status = 'pending'");
+  EXPECT_EQ(std::get<std::int64_t>(pending.rows.at(0).at(0)), 1);
+  // CPU trials this build has Gloo for pass the same check and run on their ranks.
+  if (!train::data_parallel_available()) return;
+  test::TempDir cpu;
+  ASSERT_EQ(remix({"slurm", config(cpu), "--cpus", "2"}).exit_code, 0);
+  w = remix({"worker", "--db", cpu.file("r.db"), "--sweep", "cluster", "--nproc", "2"});
+  EXPECT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_NE(w.err.find("rank 0 of 2"), std::string::npos) << w.err;
 }
 
 TEST(Slurm, AWorkerLauncherThatIsNoProgramExitsTwoNamingIt) {
