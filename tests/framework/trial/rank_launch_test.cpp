@@ -122,7 +122,10 @@ TEST(DataParallelTrial, ABatchTheRanksCannotShareIsRefusedNamingTheKey) {
 }
 
 // Ranks a build cannot run for the trial's device are refused when the sweep is planned, naming the trial and what
-// is missing: a CPU trial in a build without Gloo (the 2.x build), a GPU trial without a CUDA build.
+// is missing: a CPU trial in a build without Gloo (the 2.x build: the backend check in `remix run`), a GPU trial
+// without a CUDA build (the Debian build: there the device check refuses it first, so the backend check is
+// exercised only where Gloo is missing; `Slurm.AWorkerWhoseRanksThisMachineCannotRunClaimsNothing` covers the
+// worker's).
 TEST(DataParallelTrial, RanksThisBuildCannotRunForTheDeviceAreRefusedBeforeAnythingIsRecorded) {
   test::TempDir dir, cache;
   std::string device = train::data_parallel_available("cpu") ? "cuda" : "cpu";
