@@ -40,6 +40,15 @@ std::string cpu_model() {
   return model.empty() ? "unknown" : model;
 }
 
+std::string cpu_id() {
+  auto vendor = cpuinfo("vendor_id");
+  auto family = cpuinfo("cpu family");
+  auto model = cpuinfo("model");
+  if (vendor.empty() && family.empty() && model.empty()) return "unknown";
+  auto stepping = cpuinfo("stepping");
+  return vendor + " family " + family + " model " + model + (stepping.empty() ? "" : " stepping " + stepping);
+}
+
 std::set<std::string> cpu_flags() {
   std::istringstream flags(cpuinfo("flags"));
   std::set<std::string> present;
@@ -50,7 +59,7 @@ std::set<std::string> cpu_flags() {
 std::string cpu_features() {
   auto present = cpu_flags();
   std::string out;
-  for (const char* f : {"avx512f", "avx2", "fma", "avx"})
+  for (const char* f : {"amx_tile", "avx512_bf16", "avx512_vnni", "avx512f", "avx2", "fma", "avx"})
     if (present.count(f)) out += (out.empty() ? "" : " ") + std::string(f);
   return out;
 }
@@ -84,7 +93,7 @@ std::string blas_core() {
 std::string summary() {
   auto features = cpu_features();
   auto detected = blas_core_detected();
-  return "CPU " + cpu_model() + (features.empty() ? "" : " (" + features + ")") + ", " +
+  return "CPU " + cpu_model() + " [" + cpu_id() + "]" + (features.empty() ? "" : " (" + features + ")") + ", " +
          std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " +
          blas_core() + (detected.empty() ? "" : " (asked for; OpenBLAS chose " + detected + ")") + ", " +
          blas_threading_name(blas_threading()) + " threads";

@@ -9,11 +9,16 @@
 namespace remix::machine {
 
 std::string cpu_model();     // /proc/cpuinfo's first "model name", or "unknown"
-std::string cpu_features();  // those of avx512f, avx2, fma, avx present, space-separated ("" when none)
+// "GenuineIntel family 6 model 167 stepping 1": a virtual machine's model name can be the same generic string
+// ("Intel(R) Xeon(R) Processor") on two CPU generations, these numbers are not; "unknown" without /proc/cpuinfo
+std::string cpu_id();
+// those of amx_tile, avx512_bf16, avx512_vnni, avx512f, avx2, fma, avx present, space-separated ("" when none):
+// the extensions BLAS kernels choose by, newest first, which also tell the Xeon generations apart
+std::string cpu_features();
 std::set<std::string> cpu_flags();  // every flag of /proc/cpuinfo's first "flags" line
 std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, links resolved), or "unknown"
 std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
-// "CPU AMD EPYC (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
+// "CPU AMD EPYC [AuthenticAMD family 25 model 1 stepping 1] (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
 // the kernel says "(asked for; OpenBLAS chose Prescott)" where remix set it (common/library_environment.h)
 std::string summary();
 

@@ -41,6 +41,7 @@ std::map<std::string, std::string> provenance_tags() {
   const char* spin = std::getenv("GOMP_SPINCOUNT");
   t["openmp.spincount"] = spin ? spin : "default";
   t["cpu.model"] = machine::cpu_model();
+  t["cpu.id"] = machine::cpu_id();  // tells apart CPUs a virtual machine gives the same model name
   t["cpu.features"] = machine::cpu_features();
   t["host"] = host_name();
   struct utsname u;

@@ -29,6 +29,19 @@ TEST(Machine, CpuModelAndFeaturesComeFromProcCpuinfo) {
   for (std::string f; features >> f;) EXPECT_NE(info.find(" " + f), std::string::npos) << f;
 }
 
+// Two CPU generations of one cloud both called themselves "Intel(R) Xeon(R) Processor" (family 6, models 207 and
+// 167): the model name alone could not tell their runs apart.
+TEST(Machine, CpuIdNamesVendorFamilyAndModel) {
+  auto info = proc_cpuinfo();
+  if (info.find("cpu family") == std::string::npos) GTEST_SKIP() << "no x86 /proc/cpuinfo on this system";
+  auto id = cpu_id();
+  EXPECT_NE(id.find(" family "), std::string::npos) << id;
+  EXPECT_NE(id.find(" model "), std::string::npos) << id;
+  auto vendor = id.substr(0, id.find(' '));
+  EXPECT_NE(info.find(vendor), std::string::npos) << id;
+  EXPECT_NE(summary().find("[" + id + "]"), std::string::npos) << summary();
+}
+
 TEST(Machine, OpenBlasNamesItsKernel) {
   auto library = blas_library();
   EXPECT_NE(summary().find("BLAS " + library), std::string::npos) << summary();
