@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "common/text.h"
 #include "config/core_schema.h"
 #include "config/typed_value.h"
@@ -262,6 +264,20 @@ class Validator {
       if (b.is_null()) b.kind = ConfigNode::Kind::Map;
       validate_plugin_block(b, "tasks." + name, PluginKind::Task, name, {kWeight});
     }
+    // Every weight 0 leaves nothing to train on: said here, at file:line, rather than by each trial of a sweep.
+    std::vector<std::string> zero;
+    for (const auto& [name, block] : tasks->entries) {
+      const ConfigNode* w = block.is_map() ? block.find("weight") : nullptr;
+      char* end = nullptr;
+      if (w && w->is_scalar() && std::strtod(w->scalar.c_str(), &end) == 0.0 && end && *end == '\0' &&
+          !w->scalar.empty())
+        zero.push_back("tasks." + name + ".weight = " + w->scalar);
+    }
+    if (zero.size() == tasks->entries.size())
+      fail(tasks->origin, "tasks",
+           fmt::format("every task's weight is 0 ({}): nothing to train on; give at least one task a positive weight "
+                       "(a task of weight 0 is evaluated only)",
+                       text::join(zero, ", ")));
   }
 
   const ConfigNode& root_;

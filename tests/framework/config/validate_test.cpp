@@ -101,6 +101,13 @@ std::vector<BadConfig> bad_configs() {
        {}, {"test_no_entry.so is not a remix plugin: it exports no 'remix_plugin_entry' entry point"}},
       {"plugin_missing_file", "router: {plugin: /nonexistent/router.so}\ntasks: {add: {plugin: test_task}}\n", {},
        {"router.plugin: plugin library not found: /nonexistent/router.so"}},
+      // Found by each trial of a sweep, after its tasks had loaded, before this check.
+      {"every_task_weight_zero",
+       "router: {plugin: test_router}\ntasks:\n  add: {plugin: test_task, weight: 0}\n"
+       "  more: {plugin: test_task, weight: 0.0}\n",
+       {}, {"cfg.yaml:3:3: tasks: every task's weight is 0 (tasks.add.weight = 0, tasks.more.weight = 0.0): nothing "
+            "to train on"}},
+      {"override_zeroes_the_only_weight", kHead, {"tasks.add.weight=0"}, {"every task's weight is 0 (tasks.add.weight = 0)"}},
       {"several_problems_at_once", std::string(kHead) + "seed: -1\nmodel: {dim: x}\n", {},
        {"invalid config (2 problems)", "seed: must be at least 0, got -1", "model.dim: expected an integer"}},
   };
@@ -116,6 +123,15 @@ TEST_P(MalformedConfig, ReportsWhereAndWhat) {
 
 INSTANTIATE_TEST_SUITE_P(Table, MalformedConfig, ::testing::ValuesIn(bad_configs()),
                          [](const ::testing::TestParamInfo<BadConfig>& i) { return std::string(i.param.name); });
+
+TEST(Validate, ATaskOfWeightZeroBesideATrainedOneIsAccepted) {
+  test::TempDir dir;
+  std::string file = dir.write("cfg.yaml", "router: {plugin: test_router}\ntasks:\n  add: {plugin: test_task, weight: 0}\n"
+                                           "  more: {plugin: test_task}\n");
+  auto cfg = resolve(file, {}, plugin::schema_lookup({test::test_plugin_dir()}));
+  EXPECT_EQ(cfg.get_float("tasks.add.weight"), 0.0);  // evaluated only
+  EXPECT_EQ(cfg.get_float("tasks.more.weight"), 1.0);
+}
 
 TEST(Validate, FillsDefaultsAndTypesValues) {
   test::TempDir dir;
