@@ -31,8 +31,9 @@ std::string format_cell(const Aggregate& a) {
   if (a.failed) extra += fmt::format(", {} failed", a.failed);
   if (a.unfinished) extra += fmt::format(", {} unfinished", a.unfinished);
   if (a.n == 0) return a.failed ? fmt::format("failed ({})", a.failed) : a.unfinished ? "unfinished" : "missing";
-  // Counts (parameter totals) stay whole numbers instead of 4.531e+04.
-  bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e15;
+  // Counts (parameter totals) stay whole numbers instead of 4.531e+04; totals of 1e9 and more (FLOPs, 13 digits
+  // beside a 2-digit spread) read better in 4 significant digits, as every other figure.
+  bool whole = a.mean == std::round(a.mean) && std::abs(a.mean) < 1e9;
   std::string mean = whole ? fmt::format("{:.0f}", a.mean) : fmt::format("{:.4g}", a.mean);
   if (a.n == 1) return fmt::format("{} (n=1{})", mean, extra);  // one seed: no spread to show
   return fmt::format("{} ± {:.2g} (n={}{})", mean, a.std, a.n, extra);

@@ -203,6 +203,16 @@ TEST(Results, CountsPrintWholeAndAreNeverMarkedBest) {
   EXPECT_EQ(table.rows[1][2], "45312 ± 0 (n=2)");  // not 4.531e+04, and no best mark on a count
 }
 
+// compare_compute's table printed compute/flops as "8796153564672 ± 6e+09": 13 digits beside a 2-digit spread.
+TEST(Results, TotalsOfABillionAndMorePrintInSignificantDigits) {
+  auto trial = [](double flops) { return completed("remix", {{"compute/flops", flops}}); };
+  ResultsQuery query;
+  query.metrics = {"compute/flops"};
+  auto table = results_table({trial(8796153564672.0), trial(8796153564672.0)}, query).wide;
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0][1], "8.796e+12 ± 0 (n=2)");
+}
+
 // The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
 TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
   auto trial = [](const std::string& router, double q_ess, double score) {
