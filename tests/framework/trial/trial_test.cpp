@@ -88,9 +88,9 @@ TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   }
   auto tags = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM tags WHERE key IN ('plugin.router.sha256', "
                                                       "'plugin.tasks.math.path', 'base.sha256', 'remix.git_rev', "
-                                                      "'cpu.model', 'cpu.features', 'blas', 'blas.core', "
-                                                      "'blas.threading', 'openmp.spincount')");
-  EXPECT_EQ(std::get<std::int64_t>(tags.rows[0][0]), 10);
+                                                      "'cpu.model', 'cpu.id', 'cpu.features', 'blas', "
+                                                      "'blas.core', 'blas.threading', 'openmp.spincount')");
+  EXPECT_EQ(std::get<std::int64_t>(tags.rows[0][0]), 11);
   auto pre = store::query_readonly(dir.file("r.db"), "SELECT status FROM runs WHERE kind = 'pretrain'");
   ASSERT_EQ(pre.rows.size(), 1u);  // the base model's pretraining is a run of its own
   EXPECT_EQ(std::get<std::string>(pre.rows[0][0]), "completed");
@@ -225,7 +225,7 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
     std::string expected;
   };
   std::vector<Case> cases = {
-      {{"tasks.math.weight=0"}, "the tasks give no training examples (tasks.math: weight 0"},
+      {{"tasks.math.weight=0"}, "tasks: every task's weight is 0 (tasks.math.weight = 0)"},
       {{"model.max_seq_len=32"}, "more than model.max_seq_len = 32"},
       {{"train.samples=1"}, "train.samples: the RLOO estimator needs at least 2 routing samples"},
       {{"train.estimator=rloo-shuffled", "train.batch_size=1"}, "train.batch_size: the rloo-shuffled control moves"},
