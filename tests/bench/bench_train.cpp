@@ -6,9 +6,10 @@
 //           ReMix(M) / (M x softmax) shows what one replicated pass saves over M separate ones.
 //   eval:   greedy generation with the KV cache (eval-mode top-k routing) on 32 prompts, new tokens per second.
 //   MFU:    model FLOPs of the softmax step (below) per second, over the FLOP/s of one large sgemm (1024^3)
-//           measured here on the same threads. Target >= 0.4 at the quickstart size. Beside it, the same for
-//           a step of the base model's own pretraining (train::pretrain: every weight trained, full windows, no
-//           padding, 6 FLOPs per weight and token), the dense path the finetuning step is measured against.
+//           measured here on the same threads. Targets (the performance issue): >= 0.35 at the quickstart size
+//           with 2 threads; >= 0.5 for a step of the base model's own pretraining (train::pretrain: every weight
+//           trained, full windows, no padding, 6 FLOPs per weight and token), the dense path the finetuning step
+//           is measured against.
 //
 //   build/tests/bench/bench_train [threads]     (threads: cores for compute, as runtime.threads; default all)
 #include <algorithm>
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
     double achieved = flops / v[i].best();
     std::printf("  %-30s %.2f GFLOP base-model work/step, %.1f GFLOP/s, MFU vs sgemm %.2f%s\n", v[i].name.c_str(),
                 flops / 1e9, achieved / 1e9, achieved / peak,
-                i == 1 ? (achieved / peak >= 0.4 ? "  (target >= 0.4: met)" : "  (target >= 0.4: NOT met)") : "");
+                i == 1 ? (achieved / peak >= 0.35 ? "  (target >= 0.35: met)" : "  (target >= 0.35: NOT met)") : "");
   }
 
   // Pretraining steps of a fresh copy of the base through train::pretrain, on the tasks' own pretraining text.
@@ -137,8 +138,8 @@ int main(int argc, char** argv) {
   double weights = step_flops(shape, 1, 0) / 4;  // the frozen-step count is 4 FLOPs per weight and token
   double dense_flops = (6 * weights + L * 4 * T * d * 3) * T * static_cast<double>(pretrain_batch);
   double dense_rate = dense_flops / per_step;
-  std::printf("  %-30s %.2f GFLOP/step (%lld x %lld tokens), %.1f GFLOP/s, MFU vs sgemm %.2f\n",
+  std::printf("  %-30s %.2f GFLOP/step (%lld x %lld tokens), %.1f GFLOP/s, MFU vs sgemm %.2f  (target >= 0.5: %s)\n",
               "pretraining step (dense)", dense_flops / 1e9, static_cast<long long>(pretrain_batch),
-              static_cast<long long>(T), dense_rate / 1e9, dense_rate / peak);
+              static_cast<long long>(T), dense_rate / 1e9, dense_rate / peak, dense_rate / peak >= 0.5 ? "met" : "NOT met");
   return 0;
 }
