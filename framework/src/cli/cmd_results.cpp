@@ -81,6 +81,7 @@ int print_results(const ResultsOptions& o) {
   for (const auto& [k, v] : q.where) keys.push_back(k);
   keys.push_back(o.against.substr(0, o.against.find('=')));
   report::add_tag_keys(*db, trials, keys);
+  report::add_axis_keys(trials, keys);
   auto format = report::parse_table_format(o.format);
   bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
   if (!o.select_by.empty()) {  // the tables below then show only each group's chosen value

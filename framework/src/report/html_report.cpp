@@ -229,6 +229,7 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
   for (const auto& [k, v] : where) asked.push_back(k);
   if (against) asked.push_back(against->key);
   add_tag_keys(store, loaded, asked);
+  add_axis_keys(loaded, asked);
   auto trials = filter_trials(loaded, where);
   if (trials.empty())
     throw UserError(fmt::format("{}: no trials to report{}{}", store.location(), sweep.empty() ? "" : " in sweep '" + sweep + "'",

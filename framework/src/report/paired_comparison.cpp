@@ -57,26 +57,12 @@ FinalOutcomes load_final_outcomes(store::ResultsStore& store) {
   return out;
 }
 
-namespace {
-
-// A bundle axis (sweep.parameters.variant: [{name: remix, ...}, ...]) is not a parameter, only a part of each trial's
-// name ("variant=remix train.lr=1.0e-2 seed=0"): a key no trial has as a parameter is read from there.
-void add_axis_from_names(std::vector<TrialRecord>& trials, const std::string& key) {
-  for (const auto& t : trials)
-    if (t.params.count(key)) return;
-  for (auto& t : trials)
-    for (const auto& token : text::split(t.name, ' '))
-      if (text::starts_with(token, key + "=")) t.params[key] = token.substr(key.size() + 1);
-}
-
-}  // namespace
-
 PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOutcomes& outcomes,
                               const PairedQuery& q) {
   std::vector<TrialRecord> trials;
   for (auto& t : filter_trials(all, q.where))
     if (t.status == "completed") trials.push_back(t);
-  add_axis_from_names(trials, q.key);
+  add_axis_keys(trials, {q.key});
   auto keys = varying_keys(trials);
   std::set<std::string> key_values;
   for (const auto& t : trials) key_values.insert(param(t, q.key));

@@ -146,6 +146,17 @@ void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, 
   }
 }
 
+void add_axis_keys(std::vector<TrialRecord>& trials, const std::vector<std::string>& keys) {
+  for (const auto& key : std::set<std::string>(keys.begin(), keys.end())) {
+    if (key.empty() || text::starts_with(key, "tag:")) continue;
+    if (std::any_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(key) > 0; }))
+      continue;
+    for (auto& t : trials)
+      for (const auto& token : text::split(t.name, ' '))
+        if (text::starts_with(token, key + "=")) t.params[key] = token.substr(key.size() + 1);
+  }
+}
+
 Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::string& metric) {
   Aggregate a;
   std::vector<double> values;

@@ -32,6 +32,10 @@ std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::stri
 // every trial that recorded tag NAME (tag:cpu.model, tag:blas.core), so runs of two machines can be told apart and
 // compared. UserError naming the tags there are when no trial recorded it.
 void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
+// A bundle axis (sweep.parameters.variant: [{name: remix, ...}, ...]) as a key: it is not a parameter, only a part
+// of each trial's name ("variant=remix seed=0"), so each of `keys` that no trial has as a parameter is read from
+// there. A trial first registered by another sweep keeps that sweep's name and so has no value for it.
+void add_axis_keys(std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
 
 struct Aggregate {
   double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2

@@ -213,6 +213,29 @@ TEST(Results, TotalsOfABillionAndMorePrintInSignificantDigits) {
   EXPECT_EQ(table.rows[0][1], "8.796e+12 ± 0 (n=2)");
 }
 
+// `remix results --sweep compare_compute --rows variant` labelled every row "?" while `--against variant=remix`
+// found the variants: a bundle axis is only in the trials' names, and only the paired comparison read it there.
+TEST(Results, ABundleAxisIsAKeyForRowsAndWhere) {
+  auto trial = [](const std::string& variant, const std::string& seed, double score) {
+    auto t = completed("lora", {{"final/math/exact_match", score}});
+    t.name = "variant=" + variant + " seed=" + seed;
+    t.params["seed"] = seed;
+    return t;
+  };
+  std::vector<TrialRecord> trials = {trial("lora", "0", 0.5), trial("lora", "1", 0.7),
+                                     trial("lora-4x-steps", "0", 0.9), trial("lora-4x-steps", "1", 0.9)};
+  add_axis_keys(trials, {"variant", "seed", "tag:cpu.id"});
+  EXPECT_EQ(trials[2].params.at("variant"), "lora-4x-steps");
+  EXPECT_EQ(trials[0].params.at("seed"), "0");  // a real parameter is left as it is
+  ResultsQuery query;
+  query.rows = {"variant"};
+  query.where = parse_where({"variant=lora"});
+  auto table = results_table(trials, query).wide;
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(table.rows[0][0], "lora");
+  EXPECT_EQ(table.rows[0][1], "0.6 ± 0.14 (n=2)");
+}
+
 // The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
 TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
   auto trial = [](const std::string& router, double q_ess, double score) {
