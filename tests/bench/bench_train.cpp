@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   double dense_rate = dense_flops / per_step;
   std::printf("  %-30s %.2f GFLOP/step (%lld x %lld tokens), %.1f GFLOP/s, MFU vs sgemm %.2f  (target >= 0.5: %s)\n",
               "pretraining step (dense)", dense_flops / 1e9, static_cast<long long>(pretrain_batch),
-              static_cast<long long>(T), dense_rate / 1e9, dense_rate / peak, dense_rate / peak >= 0.5 ? "met" : "NOT met");
+              static_cast<long long>(T), dense_rate / 1e9, dense_rate / peak,
+              dense_rate / peak >= 0.5 ? "met" : "NOT met");
   return 0;
 }

@@ -18,7 +18,8 @@ std::string cpu_features();
 std::set<std::string> cpu_flags();  // every flag of /proc/cpuinfo's first "flags" line
 std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, links resolved), or "unknown"
 std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
-// "CPU AMD EPYC [AuthenticAMD family 25 model 1 stepping 1] (avx2 fma avx), 2 cores; BLAS /usr/lib/.../libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
+// "CPU AMD EPYC [AuthenticAMD family 25 model 1 stepping 1] (avx2 fma avx), 2 cores; BLAS /usr/lib/.../
+// libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
 // the kernel says "(asked for; OpenBLAS chose Prescott)" where remix set it (common/library_environment.h)
 std::string summary();
 

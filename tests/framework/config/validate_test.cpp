@@ -107,7 +107,8 @@ std::vector<BadConfig> bad_configs() {
        "  more: {plugin: test_task, weight: 0.0}\n",
        {}, {"cfg.yaml:3:3: tasks: every task's weight is 0 (tasks.add.weight = 0, tasks.more.weight = 0.0): nothing "
             "to train on"}},
-      {"override_zeroes_the_only_weight", kHead, {"tasks.add.weight=0"}, {"every task's weight is 0 (tasks.add.weight = 0)"}},
+      {"override_zeroes_the_only_weight", kHead, {"tasks.add.weight=0"},
+       {"every task's weight is 0 (tasks.add.weight = 0)"}},
       {"several_problems_at_once", std::string(kHead) + "seed: -1\nmodel: {dim: x}\n", {},
        {"invalid config (2 problems)", "seed: must be at least 0, got -1", "model.dim: expected an integer"}},
   };
@@ -126,8 +127,9 @@ INSTANTIATE_TEST_SUITE_P(Table, MalformedConfig, ::testing::ValuesIn(bad_configs
 
 TEST(Validate, ATaskOfWeightZeroBesideATrainedOneIsAccepted) {
   test::TempDir dir;
-  std::string file = dir.write("cfg.yaml", "router: {plugin: test_router}\ntasks:\n  add: {plugin: test_task, weight: 0}\n"
-                                           "  more: {plugin: test_task}\n");
+  std::string file = dir.write("cfg.yaml",
+                               "router: {plugin: test_router}\ntasks:\n  add: {plugin: test_task, weight: 0}\n"
+                               "  more: {plugin: test_task}\n");
   auto cfg = resolve(file, {}, plugin::schema_lookup({test::test_plugin_dir()}));
   EXPECT_EQ(cfg.get_float("tasks.add.weight"), 0.0);  // evaluated only
   EXPECT_EQ(cfg.get_float("tasks.more.weight"), 1.0);
