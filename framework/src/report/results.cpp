@@ -279,6 +279,21 @@ std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, c
 
 ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQuery& q) {
   auto filtered = filter_trials(all, q.where);
+  // A --rows/--cols key no trial has is a typo (or an axis these trials' names do not carry), not a column of '?'.
+  std::vector<std::pair<std::string, std::string>> asked;
+  for (const auto& k : q.rows) asked.emplace_back("--rows", k);
+  if (!q.cols.empty()) asked.emplace_back("--cols", q.cols);
+  for (const auto& [option, k] : asked) {
+    std::set<std::string> keys;
+    bool found = false;
+    for (const auto& t : filtered) {
+      for (const auto& [key, value] : t.params) keys.insert(key);
+      found = found || t.params.count(k) > 0;
+    }
+    if (!found && !filtered.empty())
+      throw UserError(fmt::format("{} {}: no trial has the key '{}'{}", option, k, k,
+                                  text::did_you_mean(k, {keys.begin(), keys.end()})));
+  }
   std::vector<const TrialRecord*> trials;
   for (const auto& t : filtered) trials.push_back(&t);
   std::vector<std::string> rows = q.rows;

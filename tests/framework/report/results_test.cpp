@@ -236,6 +236,27 @@ TEST(Results, ABundleAxisIsAKeyForRowsAndWhere) {
   EXPECT_EQ(table.rows[0][1], "0.6 ± 0.14 (n=2)");
 }
 
+// The same table with a key that no trial has (a typo, or a bundle axis missing from the trials' names) printed a
+// column of '?' instead of saying so.
+TEST(Results, ARowsOrColsKeyNoTrialHasIsAnError) {
+  std::vector<TrialRecord> trials = {completed("lora", {{"final/math/exact_match", 0.5}}),
+                                     completed("remix", {{"final/math/exact_match", 0.7}})};
+  ResultsQuery rows;
+  rows.rows = {"router.plugn"};
+  try {
+    results_table(trials, rows);
+    FAIL() << "accepted --rows router.plugn";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--rows router.plugn: no trial has the key 'router.plugn' (did you mean "
+                                         "'router.plugin'?)"),
+              std::string::npos)
+        << e.what();
+  }
+  ResultsQuery cols;
+  cols.cols = "variant";
+  EXPECT_THROW(results_table(trials, cols), UserError);
+}
+
 // The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
 TEST(Results, RoutingDiagnosticsAreNeverMarkedBest) {
   auto trial = [](const std::string& router, double q_ess, double score) {
