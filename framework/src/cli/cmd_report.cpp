@@ -1,5 +1,5 @@
-// `remix report DB [--sweep S] [--where KEY=VALUE] [--against KEY=VALUE] [--select-by METRIC] -o report.html`: the
-// sweep's charts and table as one self-contained HTML file.
+// `remix report DB [--sweep S] [--where KEY=VALUE] [--against KEY=VALUE [--replicate KEY]] [--select-by METRIC]
+// -o report.html`: the sweep's charts and table as one self-contained HTML file.
 #include <fmt/core.h>
 
 #include <memory>
@@ -16,14 +16,17 @@ namespace {
 
 struct ReportOptions {
   std::string db, sweep, output = "report.html";
-  std::vector<std::string> where;
+  std::vector<std::string> where, replicates;
   std::string against, select_by, select_over = "train.lr";
 };
 
 int write_report(const ReportOptions& o) {
   auto db = store::open_store(o.db, store::Access::ReadOnly);
   std::optional<report::PairedQuery> against;
-  if (!o.against.empty()) against = report::parse_against(o.against);
+  if (!o.against.empty()) {
+    against = report::parse_against(o.against);
+    against->replicates = o.replicates;
+  }
   std::optional<report::SelectionQuery> select;
   if (!o.select_by.empty()) select = report::SelectionQuery{o.select_by, o.select_over, {}};
   std::string html = report::render_report(*db, o.sweep, report::parse_where(o.where), against, select);
@@ -40,8 +43,12 @@ void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
   cmd->add_option("db", o->db, "results database")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
   cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable), as remix results");
-  cmd->add_option("--against", o->against,
-                  "KEY=VALUE: add each group's paired differences from these baseline trials (as remix results)");
+  auto* against = cmd->add_option(
+      "--against", o->against,
+      "KEY=VALUE: add each group's paired differences from these baseline trials (as remix results)");
+  cmd->add_option("--replicate", o->replicates,
+                  "with --against: a key whose values are draws the seeds share (as remix results)")
+      ->needs(against);
   auto* select_by =
       cmd->add_option("--select-by", o->select_by,
                       "a validation metric: report each group at the --select-over value with its best mean (as remix "

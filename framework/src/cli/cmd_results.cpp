@@ -22,7 +22,7 @@ namespace {
 
 struct ResultsOptions {
   std::string db, sweep, rows, cols, against, select_by, select_over = "train.lr", format = "table";
-  std::vector<std::string> metrics, where;
+  std::vector<std::string> metrics, where, replicates;
   bool previews = false;
 };
 
@@ -54,15 +54,22 @@ int print_paired(const ResultsOptions& o, store::ResultsStore& db, const std::ve
   auto q = report::parse_against(o.against);
   q.metrics = results_query.metrics;
   q.where = results_query.where;
+  q.replicates = o.replicates;
   auto table = report::paired_comparison(trials, report::load_final_outcomes(db), q);
   auto format = report::parse_table_format(o.format);
   bool wide = format == report::TableFormat::Text || format == report::TableFormat::Markdown;
   fmt::print("{}", report::render(wide ? table.wide : table.long_, format));
-  if (wide)
+  if (wide && o.replicates.empty())
     fmt::print("\ndifference = group − baseline ({}), paired by seed and by eval example where each run recorded "
                "them;\n95% intervals: paired bootstrap over seeds and examples, and the t-interval over the seeds' "
                "means;\n* the bootstrap interval excludes zero\n",
                o.against);
+  if (wide && !o.replicates.empty())
+    fmt::print("\ndifference = group − baseline ({0}), paired by {1} and seed, and by eval example where each run "
+               "recorded them;\n95% intervals: paired bootstrap over {1} values, seeds within each and examples,\n"
+               "and the t-interval over the {1} values' means (with few values the bootstrap is too narrow: read the "
+               "t-interval);\n* the bootstrap interval excludes zero\n",
+               o.against, text::join(o.replicates, ", "));
   return 0;
 }
 
@@ -80,6 +87,7 @@ int print_results(const ResultsOptions& o) {
   keys.push_back(q.cols);
   for (const auto& [k, v] : q.where) keys.push_back(k);
   keys.push_back(o.against.substr(0, o.against.find('=')));
+  keys.insert(keys.end(), o.replicates.begin(), o.replicates.end());
   report::add_tag_keys(*db, trials, keys);
   report::add_axis_keys(trials, keys);
   auto format = report::parse_table_format(o.format);
@@ -153,6 +161,10 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
                                   "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
                                   "with 95% intervals (bootstrap over seeds and examples, seed-level t)");
   against->excludes(rows)->excludes(cols);
+  cmd->add_option("--replicate", o->replicates,
+                  "with --against: a key whose values are draws the seeds share, not conditions (base.pretrain.seed: "
+                  "one base per value); pairs by it and the seed, intervals over its values (repeatable)")
+      ->needs(against);
   auto* select_by = cmd->add_option(
       "--select-by", o->select_by,
       "a validation metric (val/math/loss, or val/loss: the mean over tasks): in each group keep only the "

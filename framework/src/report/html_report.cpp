@@ -200,8 +200,10 @@ std::string paired_section(store::ResultsStore& store, const std::vector<TrialRe
   auto table = paired_comparison(trials, load_final_outcomes(store), q);
   std::string html = "<h2>Paired differences against " + escape_xml(q.key + "=" + q.value) + "</h2>\n";
   html += "<div class=\"scroll\">" + html_table(table.wide) + "</div>\n";
-  html += "<p class=\"meta\">group − baseline, paired by seed and eval example; lines: 95% paired bootstrap over "
-          "seeds and examples; filled: it excludes zero</p>\n";
+  const std::string by = q.replicates.empty() ? "seed" : text::join(q.replicates, ", ") + " and seed";
+  html += "<p class=\"meta\">group − baseline, paired by " + escape_xml(by) +
+          " and eval example; lines: 95% paired bootstrap over " + escape_xml(by) + " and examples; filled: it "
+          "excludes zero</p>\n";
   std::vector<std::string> order;
   std::map<std::string, IntervalChart> charts;
   for (const auto& row : table.long_.rows) {
@@ -227,7 +229,10 @@ std::string render_report(store::ResultsStore& store, const std::string& sweep, 
   auto loaded = load_trials(store, sweep);
   std::vector<std::string> asked;
   for (const auto& [k, v] : where) asked.push_back(k);
-  if (against) asked.push_back(against->key);
+  if (against) {
+    asked.push_back(against->key);
+    asked.insert(asked.end(), against->replicates.begin(), against->replicates.end());
+  }
   add_tag_keys(store, loaded, asked);
   add_axis_keys(loaded, asked);
   auto trials = filter_trials(loaded, where);

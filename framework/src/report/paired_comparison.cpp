@@ -31,7 +31,7 @@ PairedQuery parse_against(const std::string& against) {
   auto eq = against.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == against.size())
     throw UserError("--against '" + against + "': expected KEY=VALUE (the baseline, e.g. router.plugin=softmax)");
-  return {against.substr(0, eq), against.substr(eq + 1), {}, {}};
+  return {against.substr(0, eq), against.substr(eq + 1), {}, {}, {}};
 }
 
 FinalOutcomes load_final_outcomes(store::ResultsStore& store) {
@@ -62,17 +62,28 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   std::vector<TrialRecord> trials;
   for (auto& t : filter_trials(all, q.where))
     if (t.status == "completed") trials.push_back(t);
-  add_axis_keys(trials, {q.key});
+  std::vector<std::string> axis_keys = q.replicates;
+  axis_keys.push_back(q.key);
+  add_axis_keys(trials, axis_keys);
   auto keys = varying_keys(trials);
   std::set<std::string> key_values;
   for (const auto& t : trials) key_values.insert(param(t, q.key));
   if (key_values.size() < 2)
     throw UserError(fmt::format("--against {}={}: '{}' does not vary among the completed trials{}", q.key, q.value,
                                 q.key, keys.empty() ? "" : "; these do: " + text::join(keys, ", ")));
-  // The groups: what varies besides the key, less what the key's value decides (a key the tables may show in its
-  // place, like router.plugin beside a key that sets it).
+  for (const auto& r : q.replicates) {
+    if (r == q.key) throw UserError(fmt::format("--replicate {}: it is the --against key; a key is one or the other", r));
+    if (std::none_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(r) > 0; }))
+      throw UserError(fmt::format("--replicate {}: no completed trial has that key{}", r,
+                                  keys.empty() ? "" : "; these vary: " + text::join(keys, ", ")));
+  }
+  // The groups: what varies besides the key and the replicates, less what the key's value decides (a key the tables
+  // may show in its place, like router.plugin beside a key that sets it).
   std::vector<TrialRecord> without = trials;
-  for (auto& t : without) t.params.erase(q.key);
+  for (auto& t : without) {
+    t.params.erase(q.key);
+    for (const auto& r : q.replicates) t.params.erase(r);
+  }
   std::vector<std::string> others;
   for (const auto& k : varying_keys(without)) {
     std::map<std::string, std::set<std::string>> values_of;
@@ -80,8 +91,13 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
     bool decided = std::all_of(values_of.begin(), values_of.end(), [](const auto& v) { return v.second.size() == 1; });
     if (!decided) others.push_back(k);
   }
-  // (the other keys' label, the key's value) -> seed -> trial
-  std::map<std::pair<std::string, std::string>, std::map<std::string, const TrialRecord*>> groups;
+  // (the other keys' label, the key's value) -> (cluster, seed) -> trial. Without replicates each seed is its own
+  // cluster.
+  using Unit = std::pair<std::string, std::string>;
+  auto unit_of = [&](const TrialRecord& t) -> Unit {
+    return {q.replicates.empty() ? param(t, "seed") : label_of(t, q.replicates), param(t, "seed")};
+  };
+  std::map<std::pair<std::string, std::string>, std::map<Unit, const TrialRecord*>> groups;
   std::vector<const TrialRecord*> ordered;
   for (const auto& t : trials) ordered.push_back(&t);
   auto order = others;
@@ -93,7 +109,7 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
     std::pair<std::string, std::string> g{label_of(*t, others), param(*t, q.key)};
     values.insert(g.second);
     if (!groups.count(g)) group_order.push_back(g);
-    groups[g][param(*t, "seed")] = t;
+    groups[g][unit_of(*t)] = t;
   }
   auto is_baseline = [&](const std::string& v) { return same_value(v, q.value); };
   if (std::none_of(values.begin(), values.end(), is_baseline))
@@ -111,10 +127,13 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   PairedTable out;
   out.wide.columns = {q.key};
   if (!others.empty()) out.wide.columns.push_back(others.size() == 1 ? others[0] : "group");
-  for (const char* c : {"metric", "difference", "95% bootstrap", "95% t (seeds)", "seeds", "examples"})
-    out.wide.columns.push_back(c);
+  const std::string clusters_name = text::join(q.replicates, ", ");
+  for (std::string c : {"metric", "difference", "95% bootstrap", "95% t (seeds)", "seeds", "examples"})
+    out.wide.columns.push_back(c == "95% t (seeds)" && !q.replicates.empty() ? "95% t (" + clusters_name + ")" : c);
+  if (!q.replicates.empty()) out.wide.columns.push_back(clusters_name);
   out.long_.columns = {q.key, "group", "baseline", "metric", "difference", "bootstrap_low", "bootstrap_high", "t_low",
                        "t_high", "seeds", "unpaired_seeds", "examples", "excludes_zero"};
+  if (!q.replicates.empty()) out.long_.columns.push_back("clusters");
   for (const auto& g : group_order) {
     if (is_baseline(g.second)) continue;
     auto base = groups.find({g.first, q.value});
@@ -122,12 +141,12 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
       for (auto it = groups.begin(); it != groups.end(); ++it)
         if (it->first.first == g.first && is_baseline(it->first.second)) base = it;
     for (const auto& metric : metrics) {
-      std::vector<std::vector<double>> diffs;
+      std::map<std::string, std::vector<std::vector<double>>> diffs;  // cluster -> its seeds' differences
       int unpaired = 0;
-      for (const auto& [seed, arm] : groups[g]) {
+      for (const auto& [unit, arm] : groups[g]) {
         const TrialRecord* b = nullptr;
         if (base != groups.end())
-          if (auto it = base->second.find(seed); it != base->second.end()) b = it->second;
+          if (auto it = base->second.find(unit); it != base->second.end()) b = it->second;
         if (!b || !arm->metrics.count(metric) || !b->metrics.count(metric)) {
           ++unpaired;
           continue;
@@ -143,7 +162,7 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
           for (std::size_t i = 0; i < ea->size(); ++i) d.push_back((*ea)[i] - (*eb)[i]);
         else
           d.push_back(arm->metrics.at(metric) - b->metrics.at(metric));
-        diffs.push_back(std::move(d));
+        diffs[unit.first].push_back(std::move(d));
       }
       std::vector<nlohmann::json> wide = {g.second};
       if (!others.empty()) wide.push_back(g.first);
@@ -152,22 +171,28 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
         for (const char* c : {"no paired seeds", "", ""}) wide.push_back(c);
         wide.push_back(0);
         wide.push_back(0);
+        if (!q.replicates.empty()) wide.push_back(0);
         out.wide.rows.push_back(wide);
         out.long_.rows.push_back({g.second, g.first, q.value, metric, nullptr, nullptr, nullptr, nullptr, nullptr, 0,
                                   unpaired, 0, false});
+        if (!q.replicates.empty()) out.long_.rows.back().push_back(0);
         continue;
       }
-      auto pd = paired_difference(diffs);
+      std::vector<std::vector<std::vector<double>>> clusters;
+      for (auto& [label, seeds] : diffs) clusters.push_back(std::move(seeds));
+      auto pd = clustered_paired_difference(clusters);
       const bool marked = pd.bootstrap.excludes_zero();
       wide.push_back(signed_text(pd.mean) + (marked ? " *" : ""));
       wide.push_back(interval_text(pd.bootstrap));
-      wide.push_back(pd.t ? interval_text(*pd.t) : "(one seed)");
+      wide.push_back(pd.t ? interval_text(*pd.t) : q.replicates.empty() ? "(one seed)" : "(one " + clusters_name + ")");
       wide.push_back(unpaired ? fmt::format("{} ({} unpaired)", pd.seeds, unpaired) : std::to_string(pd.seeds));
       wide.push_back(pd.examples);
+      if (!q.replicates.empty()) wide.push_back(pd.clusters);
       out.wide.rows.push_back(wide);
       out.long_.rows.push_back({g.second, g.first, q.value, metric, pd.mean, pd.bootstrap.low, pd.bootstrap.high,
                                 pd.t ? nlohmann::json(pd.t->low) : nullptr, pd.t ? nlohmann::json(pd.t->high) : nullptr,
                                 pd.seeds, unpaired, pd.examples, marked});
+      if (!q.replicates.empty()) out.long_.rows.back().push_back(pd.clusters);
     }
   }
   return out;

@@ -3,6 +3,10 @@
 // evaluation's per-example outcomes, by eval example (report/paired_difference.h): the mean difference (group −
 // baseline) with a 95 % paired-bootstrap interval and the seed-level t-interval, marked where the bootstrap interval
 // excludes zero. Seeds one side lacks (failed, unfinished, not run) are left out and counted.
+// `--replicate KEY` names a key whose values are draws of something the seeds share (base.pretrain.seed: each value
+// is another pretrained base), not conditions to compare: its values then pair with the seed (one pair per base and
+// seed) instead of making groups, and the statistics treat each value as a cluster of its seeds (the t-interval is
+// over the values' means: a claim about bases in general, not about the one base the seeds shared).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@ struct PairedQuery {
   std::string key, value;            // the baseline: trials whose `key` has `value`
   std::vector<std::string> metrics;  // default: every final/... score (not parameter counts)
   WhereFilter where;
+  std::vector<std::string> replicates;  // keys whose values are clusters of seeds (--replicate)
 };
 
 // "KEY=VALUE" -> the query's key and value; UserError naming the bad argument.

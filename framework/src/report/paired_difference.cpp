@@ -37,35 +37,55 @@ double percentile(std::vector<double>& sorted, double p) {  // linear between or
 
 PairedDifference paired_difference(const std::vector<std::vector<double>>& differences, int resamples,
                                    std::uint64_t rng_seed) {
-  if (differences.empty()) throw std::invalid_argument("paired_difference: no seeds");
+  std::vector<std::vector<std::vector<double>>> clusters;
+  for (const auto& d : differences) clusters.push_back({d});
+  return clustered_paired_difference(clusters, resamples, rng_seed);
+}
+
+PairedDifference clustered_paired_difference(const std::vector<std::vector<std::vector<double>>>& clusters,
+                                             int resamples, std::uint64_t rng_seed) {
+  if (clusters.empty()) throw std::invalid_argument("paired_difference: no seeds");
   PairedDifference out;
-  out.seeds = static_cast<int>(differences.size());
-  std::vector<double> seed_means;
-  for (const auto& d : differences) {
-    if (d.empty()) throw std::invalid_argument("paired_difference: a seed without examples");
-    seed_means.push_back(mean_of(d));
-    out.examples += static_cast<std::int64_t>(d.size());
+  out.clusters = static_cast<int>(clusters.size());
+  std::vector<double> cluster_means;
+  for (const auto& c : clusters) {
+    if (c.empty()) throw std::invalid_argument("paired_difference: a cluster without seeds");
+    std::vector<double> seed_means;
+    for (const auto& d : c) {
+      if (d.empty()) throw std::invalid_argument("paired_difference: a seed without examples");
+      seed_means.push_back(mean_of(d));
+      out.examples += static_cast<std::int64_t>(d.size());
+    }
+    out.seeds += static_cast<int>(c.size());
+    cluster_means.push_back(mean_of(seed_means));
   }
-  out.mean = mean_of(seed_means);
-  if (out.seeds > 1) {
+  out.mean = mean_of(cluster_means);
+  if (out.clusters > 1) {
     double ss = 0;
-    for (double m : seed_means) ss += (m - out.mean) * (m - out.mean);
-    const double half = t_quantile_975(out.seeds - 1) * std::sqrt(ss / (out.seeds - 1)) / std::sqrt(out.seeds);
+    for (double m : cluster_means) ss += (m - out.mean) * (m - out.mean);
+    const double half =
+        t_quantile_975(out.clusters - 1) * std::sqrt(ss / (out.clusters - 1)) / std::sqrt(out.clusters);
     out.t = Interval{out.mean - half, out.mean + half};
   }
   std::mt19937_64 rng(rng_seed);
+  auto draw = [&rng](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
   std::vector<double> stats;
   stats.reserve(static_cast<std::size_t>(resamples));
   for (int b = 0; b < resamples; ++b) {
     double total = 0;
-    for (int s = 0; s < out.seeds; ++s) {
-      const auto& d = differences[std::uniform_int_distribution<std::size_t>(0, differences.size() - 1)(rng)];
-      std::uniform_int_distribution<std::size_t> pick(0, d.size() - 1);
-      double sum = 0;
-      for (std::size_t i = 0; i < d.size(); ++i) sum += d[pick(rng)];
-      total += sum / static_cast<double>(d.size());
+    for (int k = 0; k < out.clusters; ++k) {
+      const auto& c = clusters[draw(clusters.size())];
+      double cluster_total = 0;
+      for (std::size_t s = 0; s < c.size(); ++s) {
+        // A cluster of one seed draws no seed: its resamples are then paired_difference's, number for number.
+        const auto& d = c.size() == 1 ? c[0] : c[draw(c.size())];
+        double sum = 0;
+        for (std::size_t i = 0; i < d.size(); ++i) sum += d[draw(d.size())];
+        cluster_total += sum / static_cast<double>(d.size());
+      }
+      total += cluster_total / static_cast<double>(c.size());
     }
-    stats.push_back(total / out.seeds);
+    stats.push_back(total / out.clusters);
   }
   std::sort(stats.begin(), stats.end());
   out.bootstrap = Interval{percentile(stats, 0.025), percentile(stats, 0.975)};

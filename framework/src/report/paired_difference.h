@@ -12,6 +12,11 @@
 //     each seed's whole-eval mean; none for one seed).
 // Without per-example outcomes (a metric that is not an average over examples, or a run recorded before they were)
 // each seed counts as one example, and the bootstrap is over seeds alone.
+// Seeds can share a draw of something else random — every seed of a sweep finetunes the one pretrained base its
+// base.pretrain.seed made. Then the seeds' spread misses the bases' spread, and the unit of replication is the
+// base: clustered_paired_difference takes clusters (bases) of seeds, resamples clusters, then seeds within each drawn
+// cluster, then examples; its t-interval is over the clusters' means (df = clusters − 1), none for one cluster. With
+// one seed per cluster it is paired_difference exactly (same resamples).
 #pragma once
 
 #include <cstdint>
@@ -28,8 +33,9 @@ struct Interval {
 struct PairedDifference {
   double mean = 0;                 // mean over seeds of each seed's mean difference (arm − baseline)
   Interval bootstrap;              // over seeds and examples
-  std::optional<Interval> t;       // seed-level; none for a single seed
-  int seeds = 0;
+  std::optional<Interval> t;       // over the clusters' means (seed-level without clusters); none for one
+  int seeds = 0;                   // paired seeds over all clusters
+  int clusters = 0;                // the seeds' clusters (= seeds without clusters)
   std::int64_t examples = 0;       // paired examples over all seeds
 };
 
@@ -37,6 +43,10 @@ struct PairedDifference {
 // Every seed needs at least one. Deterministic for a given `rng_seed`.
 PairedDifference paired_difference(const std::vector<std::vector<double>>& differences, int resamples = 2000,
                                    std::uint64_t rng_seed = 0x5eed);
+
+// `clusters[c][s]`: cluster c's seed s's per-example differences. Every cluster needs a seed, every seed an example.
+PairedDifference clustered_paired_difference(const std::vector<std::vector<std::vector<double>>>& clusters,
+                                             int resamples = 2000, std::uint64_t rng_seed = 0x5eed);
 
 // Student's t quantile t(0.975, df) for df >= 1 (table to 30, Cornish-Fisher beyond: within 1e-3).
 double t_quantile_975(int df);

@@ -1,10 +1,13 @@
 // `remix results --against`: each group is paired with the baseline seed by seed and example by example; its
 // difference is the mean of the per-example differences; seeds one side lacks are counted, not used; without
 // per-example outcomes each seed is one example; a key that does not vary or a value no trial has is refused naming
-// what there is.
+// what there is; a replicate key (--replicate) pairs by its value and the seed instead of making groups.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+
+#include <cmath>
+#include <map>
 
 #include "remix/errors.h"
 #include "report/paired_comparison.h"
@@ -118,6 +121,51 @@ TEST(PairedComparison, AgainstABundleAxisReadsItFromTheTrialNames) {
   EXPECT_EQ(by_variant.long_.rows[0][0], "mix");
   EXPECT_EQ(by_variant.wide.columns[0], "variant");
   for (std::size_t c : {3, 4, 9, 10, 11}) EXPECT_EQ(by_variant.long_.rows[0][c], by_router.long_.rows[0][c]) << c;
+}
+
+// Two bases (base.pretrain.seed 7 and 8), each finetuned with seeds 1 and 2 by both routers. Without --replicate the
+// bases are two groups; with it they are one, paired by base and seed, its t-interval over the two bases' means.
+TEST(PairedComparison, AReplicateKeyPairsByItAndTheSeedInsteadOfMakingGroups) {
+  std::vector<TrialRecord> trials;
+  std::int64_t id = 1;
+  const std::map<std::string, double> gain = {{"7", 0.1}, {"8", 0.3}};  // remix − softmax, per base
+  for (const std::string base : {"7", "8"})
+    for (const std::string seed : {"1", "2"})
+      for (const std::string router : {"softmax", "remix"}) {
+        trials.push_back(trial(id++, router, seed, router == "remix" ? 0.5 + gain.at(base) : 0.5));
+        trials.back().params["base.pretrain.seed"] = base;
+      }
+  auto per_base = paired_comparison(trials, {}, parse_against("router.plugin=softmax"));
+  ASSERT_EQ(per_base.long_.rows.size(), 2u);
+  EXPECT_EQ(per_base.long_.rows[0][9], 2);
+
+  auto q = parse_against("router.plugin=softmax");
+  q.replicates = {"base.pretrain.seed"};
+  auto table = paired_comparison(trials, {}, q);
+  ASSERT_EQ(table.long_.rows.size(), 1u);
+  const auto& row = table.long_.rows[0];
+  EXPECT_NEAR(row[4].get<double>(), 0.2, 1e-12);
+  EXPECT_NEAR(row[8].get<double>() - 0.2, 12.706 * std::sqrt(0.02) / std::sqrt(2.0), 1e-9);  // t(1) over 2 bases
+  EXPECT_EQ(row[9], 4);    // paired (base, seed) pairs
+  EXPECT_EQ(row[13], 2);   // bases
+  EXPECT_EQ(table.wide.columns[4], "95% t (base.pretrain.seed)");
+  EXPECT_EQ(table.wide.columns.back(), "base.pretrain.seed");
+
+  auto refused = [&](const std::string& key) {
+    auto r = q;
+    r.replicates = {key};
+    try {
+      paired_comparison(trials, {}, r);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(refused("router.plugin").find("--replicate router.plugin: it is the --against key"), std::string::npos)
+      << refused("router.plugin");
+  EXPECT_NE(refused("base.seed").find("--replicate base.seed: no completed trial has that key; these vary: "),
+            std::string::npos)
+      << refused("base.seed");
 }
 
 TEST(PairedComparison, BadBaselinesAreRefusedNamingWhatThereIs) {

@@ -325,5 +325,43 @@ TEST(Results, CliPrintsTablesAndRuns) {
   EXPECT_NE(r.out.find("math/exact_match=0.4"), std::string::npos) << r.out;
 }
 
+// `--against ... --replicate base.pretrain.seed` through the command line: two bases of two seeds each become one
+// group of four pairs whose t-interval is over the two bases; --replicate alone is refused (exit 2).
+TEST(Results, CliPairsByAReplicateKey) {
+  test::TempDir dir;
+  std::string path = dir.file("b.db");
+  {
+    auto db = store::open_store(path, store::Access::Create);
+    std::vector<store::PendingRun> pending;
+    std::vector<double> scores;
+    for (int base : {7, 8})
+      for (int seed : {0, 1})
+        for (const std::string router : {"softmax", "remix"}) {
+          std::string key = router + std::to_string(base) + std::to_string(seed);
+          pending.push_back({key, key, "trial", "{}", {{"router.plugin", "\"" + router + "\""},
+                                                       {"base.pretrain.seed", std::to_string(base)},
+                                                       {"seed", std::to_string(seed)}}});
+          scores.push_back(router == "softmax" ? 0.5 : base == 7 ? 0.6 : 0.8);
+        }
+    auto sweep = db->register_sweep(db->ensure_experiment("b"), "b", "{}", pending);
+    auto runs = db->sweep_trials(sweep);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      db->begin_attempt(runs[i].run_id);
+      store::MetricsRecorder(*db, runs[i].run_id).log("final/math/exact_match", 10, scores[i]);
+      db->complete(runs[i].run_id);
+    }
+  }
+  auto r = test::run_command({test::remix_bin(), "results", path, "--against", "router.plugin=softmax", "--replicate",
+                              "base.pretrain.seed", "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // difference 0.2; t(1) half-width 12.706 * sqrt(0.02) / sqrt(2) = 1.2706; 4 pairs, 2 bases
+  EXPECT_NE(r.out.find("remix,all,softmax,final/math/exact_match,0.2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",1.4706"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(",4,0,4,"), std::string::npos) << r.out;
+  r = test::run_command({test::remix_bin(), "results", path, "--replicate", "base.pretrain.seed"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--replicate requires --against"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace remix::report
