@@ -66,6 +66,10 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   axis_keys.push_back(q.key);
   add_axis_keys(trials, axis_keys);
   auto keys = varying_keys(trials);
+  if (!trials.empty() &&
+      std::none_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(q.key) > 0; }))
+    throw UserError(fmt::format("--against {}={}: no completed trial has the key '{}'{}", q.key, q.value, q.key,
+                                text::did_you_mean(q.key, known_keys(trials))));
   std::set<std::string> key_values;
   for (const auto& t : trials) key_values.insert(param(t, q.key));
   if (key_values.size() < 2)
@@ -74,7 +78,8 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   for (const auto& r : q.replicates) {
     if (r == q.key) throw UserError(fmt::format("--replicate {}: it is the --against key; a key is one or the other", r));
     if (std::none_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(r) > 0; }))
-      throw UserError(fmt::format("--replicate {}: no completed trial has that key{}", r,
+      throw UserError(fmt::format("--replicate {}: no completed trial has that key{}{}", r,
+                                  text::did_you_mean(r, known_keys(trials)),
                                   keys.empty() ? "" : "; these vary: " + text::join(keys, ", ")));
   }
   // The groups: what varies besides the key and the replicates, less what the key's value decides (a key the tables

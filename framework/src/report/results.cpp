@@ -157,6 +157,16 @@ void add_axis_keys(std::vector<TrialRecord>& trials, const std::vector<std::stri
   }
 }
 
+std::vector<std::string> known_keys(const std::vector<TrialRecord>& trials) {
+  std::set<std::string> keys;
+  for (const auto& t : trials) {
+    for (const auto& [key, value] : t.params) keys.insert(key);
+    for (const auto& token : text::split(t.name, ' '))
+      if (auto eq = token.find('='); eq != std::string::npos && eq > 0) keys.insert(token.substr(0, eq));
+  }
+  return {keys.begin(), keys.end()};
+}
+
 Aggregate aggregate(const std::vector<const TrialRecord*>& trials, const std::string& metric) {
   Aggregate a;
   std::vector<double> values;
@@ -249,10 +259,9 @@ WhereFilter parse_where(const std::vector<std::string>& items) {
 std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where) {
   // A filter no trial can pass is a typo, not an empty table: name the keys or values there are.
   for (const auto& [k, v] : where) {
-    std::set<std::string> keys, values;
+    std::set<std::string> values;
     bool matched = false;
     for (const auto& t : trials) {
-      for (const auto& [key, value] : t.params) keys.insert(key);
       auto it = t.params.find(k);
       if (it == t.params.end()) continue;
       values.insert(it->second);
@@ -260,7 +269,7 @@ std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, c
     }
     if (values.empty())
       throw UserError(fmt::format("--where {}={}: no trial has the key '{}'{}", k, v, k,
-                                  text::did_you_mean(k, {keys.begin(), keys.end()})));
+                                  text::did_you_mean(k, known_keys(trials))));
     if (!matched)
       throw UserError(fmt::format("--where {}={}: no trial has that value; {} is one of: {}", k, v, k,
                                   text::join({values.begin(), values.end()}, ", ")));
@@ -284,15 +293,10 @@ ResultsTable results_table(const std::vector<TrialRecord>& all, const ResultsQue
   for (const auto& k : q.rows) asked.emplace_back("--rows", k);
   if (!q.cols.empty()) asked.emplace_back("--cols", q.cols);
   for (const auto& [option, k] : asked) {
-    std::set<std::string> keys;
-    bool found = false;
-    for (const auto& t : filtered) {
-      for (const auto& [key, value] : t.params) keys.insert(key);
-      found = found || t.params.count(k) > 0;
-    }
+    bool found = std::any_of(filtered.begin(), filtered.end(), [&](const TrialRecord& t) { return t.params.count(k); });
     if (!found && !filtered.empty())
       throw UserError(fmt::format("{} {}: no trial has the key '{}'{}", option, k, k,
-                                  text::did_you_mean(k, {keys.begin(), keys.end()})));
+                                  text::did_you_mean(k, known_keys(filtered))));
   }
   std::vector<const TrialRecord*> trials;
   for (const auto& t : filtered) trials.push_back(&t);

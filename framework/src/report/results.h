@@ -36,6 +36,8 @@ void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, 
 // of each trial's name ("variant=remix seed=0"), so each of `keys` that no trial has as a parameter is read from
 // there. A trial first registered by another sweep keeps that sweep's name and so has no value for it.
 void add_axis_keys(std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
+// Every key some trial has, as a parameter or as an axis of its name: what a misspelt key is suggested from.
+std::vector<std::string> known_keys(const std::vector<TrialRecord>& trials);
 
 struct Aggregate {
   double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2

@@ -182,6 +182,10 @@ TEST(PairedComparison, BadBaselinesAreRefusedNamingWhatThereIs) {
                                           "router.plugin"),
             std::string::npos)
       << message("train.lr=0.01");
+  EXPECT_NE(message("router.plugn=hydra").find("no completed trial has the key 'router.plugn' (did you mean "
+                                               "'router.plugin'?)"),
+            std::string::npos)
+      << message("router.plugn=hydra");
   EXPECT_NE(message("router.plugin=hydra").find("no completed trial has that value; router.plugin is one of: "
                                                 "remix, softmax"),
             std::string::npos)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "remix/errors.h"
 #include "report/results.h"
@@ -255,6 +256,30 @@ TEST(Results, ARowsOrColsKeyNoTrialHasIsAnError) {
   ResultsQuery cols;
   cols.cols = "variant";
   EXPECT_THROW(results_table(trials, cols), UserError);
+}
+
+// A misspelt bundle axis got no suggestion: the axis is in the trials' names, not among their parameters, and only
+// parameters were offered. --rows, --where and --against all suggest it now.
+TEST(Results, AMisspeltBundleAxisIsSuggested) {
+  std::vector<TrialRecord> trials;
+  for (const char* variant : {"lora", "lora-4x-steps"}) {
+    trials.push_back(completed("lora", {{"final/math/exact_match", 0.5}}));
+    trials.back().name = std::string("variant=") + variant + " seed=0";
+  }
+  EXPECT_EQ(known_keys(trials), (std::vector<std::string>{"router.plugin", "seed", "variant"}));
+  auto message = [&](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  ResultsQuery rows;
+  rows.rows = {"varaint"};
+  EXPECT_NE(message([&] { results_table(trials, rows); }).find("(did you mean 'variant'?)"), std::string::npos);
+  EXPECT_NE(message([&] { filter_trials(trials, parse_where({"varaint=lora"})); }).find("(did you mean 'variant'?)"),
+            std::string::npos);
 }
 
 // The ablation tables marked the highest routing/q_ess_mean best, as if a flatter router were a better result.
