@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 
 #include "common/text.h"
 #include "config/core_schema.h"
@@ -264,14 +263,15 @@ class Validator {
       if (b.is_null()) b.kind = ConfigNode::Kind::Map;
       validate_plugin_block(b, "tasks." + name, PluginKind::Task, name, {kWeight});
     }
-    // Every weight 0 leaves nothing to train on: said here, at file:line, rather than by each trial of a sweep.
+    // Every weight 0 leaves nothing to train on: said here, at file:line, rather than by each trial of a sweep. The
+    // weights as validated (typed; absent where the value itself was refused above).
     std::vector<std::string> zero;
     for (const auto& [name, block] : tasks->entries) {
-      const ConfigNode* w = block.is_map() ? block.find("weight") : nullptr;
-      char* end = nullptr;
-      if (w && w->is_scalar() && std::strtod(w->scalar.c_str(), &end) == 0.0 && end && *end == '\0' &&
-          !w->scalar.empty())
-        zero.push_back("tasks." + name + ".weight = " + w->scalar);
+      const std::string key = "tasks." + name + "." + kTaskWeightKey;
+      auto ptr = json_pointer_of(key);
+      const ConfigNode* w = block.is_map() ? block.find(kTaskWeightKey) : nullptr;
+      if (w && out_.tree.contains(ptr) && out_.tree[ptr].is_number() && out_.tree[ptr].get<double>() == 0.0)
+        zero.push_back(key + " = " + w->scalar);
     }
     if (zero.size() == tasks->entries.size())
       fail(tasks->origin, "tasks",
