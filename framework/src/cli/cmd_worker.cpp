@@ -11,8 +11,6 @@
 #include "cli/commands.h"
 #include "cli/worker_flags.h"
 #include "common/text.h"
-#include "config/resolved_config.h"
-#include "plugin/registry.h"
 #include "remix/errors.h"
 #include "report/sweep_table.h"
 #include "store/results_store.h"
@@ -61,9 +59,7 @@ void refuse_ranks_this_build_cannot_run(const GlobalOptions& g, store::ResultsSt
     if (t.status == "completed") continue;
     auto run = store.run(t.run_id);
     if (!run) continue;
-    auto cfg = config::resolve_json(nlohmann::json::parse(run->config),
-                                    fmt::format("{} run {}", store.location(), t.run_id),
-                                    plugin::schema_lookup(g.plugin_paths));
+    auto cfg = trial::recorded_trial_config(*run, store.location(), t.run_id, g.plugin_paths);
     train::require_data_parallel(fmt::format("--nproc {} (trial '{}')", nproc, t.name),
                                  trial::rank_device(cfg, 0, nproc));
   }

@@ -61,9 +61,7 @@ std::unique_ptr<store::ResultsStore> open_claimed_store(const std::string& locat
 }
 
 config::ResolvedConfig trial_config(const store::RunRecord& run, const TrialRequest& request) {
-  return config::resolve_json(nlohmann::json::parse(run.config),
-                              fmt::format("{} run {}", request.db_path, request.run_id),
-                              plugin::schema_lookup(request.plugin_paths));
+  return recorded_trial_config(run, request.db_path, request.run_id, request.plugin_paths);
 }
 
 train::RendezvousOptions rendezvous(const RankPlacement& p, const config::ResolvedConfig& cfg) {
@@ -155,6 +153,12 @@ int run_trial(const TrialRequest& request) {
     log::warn("internal error: {}", e.what());
     return 1;
   }
+}
+
+config::ResolvedConfig recorded_trial_config(const store::RunRecord& run, const std::string& db, std::int64_t run_id,
+                                             const std::vector<std::string>& plugin_paths) {
+  return config::resolve_json(nlohmann::json::parse(run.config), fmt::format("{} run {}", db, run_id),
+                              plugin::schema_lookup(plugin_paths));
 }
 
 }  // namespace remix::trial

@@ -14,6 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "config/resolved_config.h"
+
+namespace remix::store {
+struct RunRecord;
+}
+
 namespace remix::trial {
 
 struct TrialRequest {
@@ -25,5 +31,10 @@ struct TrialRequest {
 };
 
 int run_trial(const TrialRequest& request);
+
+// A recorded trial's config, validated again against the plugins on this machine (errors name the database and the
+// run): what every rank of the trial and `remix worker`'s check before claiming anything read.
+config::ResolvedConfig recorded_trial_config(const store::RunRecord& run, const std::string& db, std::int64_t run_id,
+                                             const std::vector<std::string>& plugin_paths);
 
 }  // namespace remix::trial
