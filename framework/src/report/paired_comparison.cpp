@@ -76,7 +76,8 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
     throw UserError(fmt::format("--against {}={}: '{}' does not vary among the completed trials{}", q.key, q.value,
                                 q.key, keys.empty() ? "" : "; these do: " + text::join(keys, ", ")));
   for (const auto& r : q.replicates) {
-    if (r == q.key) throw UserError(fmt::format("--replicate {}: it is the --against key; a key is one or the other", r));
+    if (r == q.key)
+      throw UserError(fmt::format("--replicate {}: it is the --against key; a key is one or the other", r));
     if (std::none_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(r) > 0; }))
       throw UserError(fmt::format("--replicate {}: no completed trial has that key{}{}", r,
                                   text::did_you_mean(r, known_keys(trials)),
