@@ -1,7 +1,8 @@
 // `remix report` on a real sweep (tiny trials through the fixture plugins): one self-contained HTML file (no
 // scripts, stylesheets or images fetched from anywhere) whose charts are SVG; rendered in headless Chromium
 // (Debian's `chromium`, installed by setup.sh), the parsed page holds every chart with drawn marks, and the
-// screenshot is not blank. A report for a sweep that does not exist exits 2 and writes nothing.
+// screenshot is not blank. A report for a sweep that does not exist exits 2 and writes nothing. --against and
+// --replicate add the paired differences.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,16 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   auto chart = paired_html.find("id=\"paired-final/", section);
   ASSERT_NE(chart, std::string::npos);
   EXPECT_EQ(count(paired_html.substr(chart, paired_html.find("</svg>", chart) - chart), "<circle"), 1);
+  // --replicate reaches the report: pairs by that key and the seed (one value here: one cluster, no t-interval).
+  auto rep = test::run_command({test::remix_bin(), "report", db, "--against", "router.offset=0", "--replicate",
+                                "train.steps", "-o", paired + "r"});
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  std::string rep_html = test::read_file(paired + "r");
+  EXPECT_NE(rep_html.find("paired by train.steps and seed and eval example"), std::string::npos);
+  EXPECT_NE(rep_html.find("(one train.steps)"), std::string::npos);
+  auto alone = test::run_command({test::remix_bin(), "report", db, "--replicate", "train.steps", "-o", paired + "a"});
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_NE(alone.err.find("--replicate requires --against"), std::string::npos) << alone.err;
   auto none = test::run_command({test::remix_bin(), "report", db, "--against", "router.offset=7", "-o", paired + "2"});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("router.offset is one of: 0, 1"), std::string::npos) << none.err;
