@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-
 #include "common/text.h"
 #include "config/core_schema.h"
 #include "config/typed_value.h"

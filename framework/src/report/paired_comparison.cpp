@@ -78,6 +78,8 @@ PairedTable paired_comparison(const std::vector<TrialRecord>& all, const FinalOu
   for (const auto& r : q.replicates) {
     if (r == q.key)
       throw UserError(fmt::format("--replicate {}: it is the --against key; a key is one or the other", r));
+    if (r == "seed")
+      throw UserError("--replicate seed: pairs are always by seed; name what the seeds share, e.g. base.pretrain.seed");
     if (std::none_of(trials.begin(), trials.end(), [&](const TrialRecord& t) { return t.params.count(r) > 0; }))
       throw UserError(fmt::format("--replicate {}: no completed trial has that key{}{}", r,
                                   text::did_you_mean(r, known_keys(trials)),

@@ -163,6 +163,7 @@ TEST(PairedComparison, AReplicateKeyPairsByItAndTheSeedInsteadOfMakingGroups) {
   };
   EXPECT_NE(refused("router.plugin").find("--replicate router.plugin: it is the --against key"), std::string::npos)
       << refused("router.plugin");
+  EXPECT_NE(refused("seed").find("--replicate seed: pairs are always by seed"), std::string::npos) << refused("seed");
   EXPECT_NE(refused("base.seed").find("--replicate base.seed: no completed trial has that key; these vary: "),
             std::string::npos)
       << refused("base.seed");
