@@ -42,7 +42,8 @@ void add_report_command(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* cmd = app.add_subcommand("report", "write an HTML report (SVG charts, results table) of a sweep");
   cmd->add_option("db", o->db, "results database")->required();
   cmd->add_option("--sweep", o->sweep, "sweep name (default: every trial in the database)");
-  cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable), as remix results");
+  cmd->add_option("--where", o->where,
+                  "keep trials whose KEY has VALUE, or one of VALUE,VALUE... (repeatable), as remix results");
   auto* against = cmd->add_option(
       "--against", o->against,
       "KEY=VALUE: add each group's paired differences from these baseline trials (as remix results)");

@@ -156,7 +156,9 @@ void add_results_commands(CLI::App& app, const GlobalOptions&, Action& action) {
   auto* rows = cmd->add_option("--rows", o->rows, "config keys whose values make the rows, comma-separated (default: what varies)");
   auto* cols = cmd->add_option("--cols", o->cols, "a config key whose values make the columns (default: one column per metric)");
   auto* metric = cmd->add_option("--metric", o->metrics, "metric(s) to show (default: every final/... metric)");
-  auto* where = cmd->add_option("--where", o->where, "keep trials whose KEY=VALUE (repeatable; tag:NAME is a recorded tag, e.g. tag:cpu.model)");
+  auto* where = cmd->add_option("--where", o->where,
+                                "keep trials whose KEY has VALUE, or one of VALUE,VALUE... (repeatable: every KEY must "
+                                "match; tag:NAME is a recorded tag, e.g. tag:cpu.model)");
   auto* against = cmd->add_option("--against", o->against,
                                   "KEY=VALUE: each group's paired difference from the baseline trials with that value, "
                                   "with 95% intervals (bootstrap over seeds and examples, seed-level t)");

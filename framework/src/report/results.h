@@ -13,31 +13,9 @@
 #include <vector>
 
 #include "report/table.h"
-#include "store/results_store.h"
+#include "report/trial_records.h"
 
 namespace remix::report {
-
-// One trial as the tables see it.
-struct TrialRecord {
-  std::int64_t run_id = 0;
-  std::string name, status;
-  std::map<std::string, std::string> params;   // dotted key -> value (JSON strings unquoted)
-  std::map<std::string, double> metrics;       // latest value of each metric
-};
-
-// The trials of `sweep` (all trials of the database when empty). Throws UserError naming the known sweeps
-// when there is no such sweep.
-std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::string& sweep);
-// Provenance as keys: each `tag:NAME` among `keys` (from --where, --rows, --cols, --against) becomes a parameter of
-// every trial that recorded tag NAME (tag:cpu.model, tag:blas.core), so runs of two machines can be told apart and
-// compared. UserError naming the tags there are when no trial recorded it.
-void add_tag_keys(store::ResultsStore& store, std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
-// A bundle axis (sweep.parameters.variant: [{name: remix, ...}, ...]) as a key: it is not a parameter, only a part
-// of each trial's name ("variant=remix seed=0"), so each of `keys` that no trial has as a parameter is read from
-// there. A trial first registered by another sweep keeps that sweep's name and so has no value for it.
-void add_axis_keys(std::vector<TrialRecord>& trials, const std::vector<std::string>& keys);
-// Every key some trial has, as a parameter or as an axis of its name: what a misspelt key is suggested from.
-std::vector<std::string> known_keys(const std::vector<TrialRecord>& trials);
 
 struct Aggregate {
   double mean = 0, std = 0;  // std is the sample standard deviation (n - 1); 0 when n < 2
@@ -58,22 +36,12 @@ bool has_better_direction(const std::string& metric);
 std::string metric_column(const std::string& metric);
 // "v" for one key, "k1=v1 k2=v2" for several, "all" for none: how tables name a group of trials.
 std::string label_of(const TrialRecord& t, const std::vector<std::string>& keys);
-// A --where value matches the stored one as text, or as the same number however it is written.
-bool same_value(const std::string& stored, const std::string& wanted);
-
-// `--where KEY=VALUE` filters: a trial is kept when every key has the value (as the tables print it, or the same
-// number written another way: train.lr=1e-2 matches 0.01).
-using WhereFilter = std::vector<std::pair<std::string, std::string>>;
-// Parses "KEY=VALUE" strings; UserError naming the bad one.
-WhereFilter parse_where(const std::vector<std::string>& items);
-// UserError when a key is on no trial (naming the likely one) or a value on none (listing the values there are).
-std::vector<TrialRecord> filter_trials(const std::vector<TrialRecord>& trials, const WhereFilter& where);
 
 struct ResultsQuery {
   std::vector<std::string> rows;     // config keys whose values make the rows (default: what varies, but seed)
   std::string cols;                  // a config key whose values make the columns; empty: one column per metric
   std::vector<std::string> metrics;  // default: every `final/...` metric
-  WhereFilter where;                 // keep trials whose key has this value
+  WhereFilter where;                 // keep trials whose key has one of these values
 };
 
 struct ResultsTable {
