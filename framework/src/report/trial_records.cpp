@@ -152,7 +152,14 @@ WhereFilter parse_where(const std::vector<std::string>& items) {
   for (const auto& w : items) {
     auto eq = w.find('=');
     if (eq == std::string::npos || eq == 0) throw UserError("--where '" + w + "': expected KEY=VALUE[,VALUE...]");
-    where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+    std::string key = w.substr(0, eq);
+    // Every --where must hold, so one key twice keeps nobody; "any of" is written with commas.
+    for (const auto& [k, v] : where)
+      if (k == key)
+        throw UserError(fmt::format("--where {0} given twice ({0}={1}, {2}): every --where must hold, so no trial "
+                                    "could; for any of the values write --where {0}={1},{3}",
+                                    key, v, w, w.substr(eq + 1)));
+    where.emplace_back(key, w.substr(eq + 1));
   }
   return where;
 }

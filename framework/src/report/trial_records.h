@@ -46,7 +46,7 @@ bool same_value(const std::string& stored, const std::string& wanted);
 // it, or the same number written another way: train.lr=1e-2 matches 0.01). A comma inside [...], {...} or quotes
 // belongs to one value, so a list-valued key is matched whole; a value some trial has verbatim is one value too.
 using WhereFilter = std::vector<std::pair<std::string, std::string>>;
-// Parses "KEY=VALUE[,VALUE...]" strings; UserError naming the bad one.
+// Parses "KEY=VALUE[,VALUE...]" strings; UserError naming the bad one, or a key given twice (which no trial passes).
 WhereFilter parse_where(const std::vector<std::string>& items);
 // UserError when a key is on no trial (naming the likely one), one of its values on none (listing those there are)
 // or a value is empty ("0.01,,0.02").

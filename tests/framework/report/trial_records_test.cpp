@@ -62,6 +62,8 @@ TEST(WhereFilter, EachValueThatMatchesNothingIsNamed) {
                 .find("an empty value between commas"),
             std::string::npos);
   EXPECT_NE(message([] { parse_where({"train.lr"}); }).find("expected KEY=VALUE[,VALUE...]"), std::string::npos);
+  // The same key twice would keep no trial (every --where must hold): the message says how to ask for either.
+  EXPECT_NE(message([] { parse_where({"seed=0", "seed=1"}); }).find("write --where seed=0,1"), std::string::npos);
 }
 
 }  // namespace
