@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -117,6 +120,28 @@ std::string TrialProcess::stderr_tail() const {
   }
   if (clean.size() > kTailBytes) clean.erase(0, clean.size() - kTailBytes);
   return clean;
+}
+
+namespace {
+std::string read_proc(std::int64_t pid, const char* file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+bool trial_process_alive(std::int64_t pid, std::int64_t run_id) {
+  if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
+  // A zombie has no command line left; the state follows the parenthesised name, which may hold spaces.
+  std::string stat = read_proc(pid, "stat");
+  auto name_end = stat.rfind(')');
+  if (name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z') return true;
+  std::string cmdline = read_proc(pid, "cmdline");
+  for (auto& c : cmdline)
+    if (c == '\0') c = ' ';
+  // A worker between claim and start, or the trial process itself.
+  return cmdline.find("remix") != std::string::npos &&
+         (cmdline.find("--run-id " + std::to_string(run_id) + " ") != std::string::npos ||
+          cmdline.find(" trial ") == std::string::npos);
 }
 
 }  // namespace remix::sweep

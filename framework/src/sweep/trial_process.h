@@ -41,4 +41,9 @@ class TrialProcess {
   int exit_status_ = 0;
 };
 
+// Whether `pid` on this host is still a remix process running trial `run_id` (pids are reused), or one that has
+// exited and is not yet reaped: its worker has still to record how it ended, and another worker that marked it
+// `interrupted` in between would turn a crash into a resumable trial.
+bool trial_process_alive(std::int64_t pid, std::int64_t run_id);
+
 }  // namespace remix::sweep

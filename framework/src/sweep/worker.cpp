@@ -6,10 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <set>
 #include <thread>
@@ -24,19 +21,6 @@
 namespace remix::sweep {
 
 namespace {
-
-// Whether `pid` on this host is still a remix process running trial `run_id` (pids are reused).
-bool trial_process_alive(std::int64_t pid, std::int64_t run_id) {
-  if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (auto& c : cmdline)
-    if (c == '\0') c = ' ';
-  // A worker between claim and start, or the trial process itself.
-  return cmdline.find("remix") != std::string::npos &&
-         (cmdline.find("--run-id " + std::to_string(run_id) + " ") != std::string::npos ||
-          cmdline.find(" trial ") == std::string::npos);
-}
 
 // A trial process that died without recording its end: a crash fails the trial; a kill (by a user, the OOM
 // killer or a scheduler) leaves it interrupted, so re-running the sweep resumes it from its checkpoint.

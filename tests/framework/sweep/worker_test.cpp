@@ -3,10 +3,16 @@
 // skips completed trials (and failed ones unless asked); two concurrent `remix run`s run every trial once;
 // stale and orphaned trials are re-queued; a dry run writes nothing; bad shard/jobs values exit 2.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "store/query.h"
+#include "sweep/trial_process.h"
 #include "support/test_env.h"
 
 namespace remix {
@@ -54,6 +60,30 @@ TEST(Worker, CrashingTrialFailsAloneWithItsError) {
   attempts = f.rows("SELECT attempt FROM runs WHERE kind = 'trial' ORDER BY id");
   EXPECT_EQ(std::get<std::int64_t>(attempts[0][0]), 1);
   EXPECT_EQ(std::get<std::int64_t>(attempts[1][0]), 2);
+}
+
+// A trial that aborted is a zombie until its worker reaps it and records the crash; a claim in between (the
+// same worker's other job, or a second worker on the host) must not take it for an orphan and mark it
+// `interrupted`, which turned the crash into a resumable trial (seen in CI as "interrupted", attempt 2).
+TEST(Worker, AnExitedTrialNotYetReapedIsNotAnOrphan) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) _exit(1);
+  auto is_zombie = [pid] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto end = stat.rfind(')');
+    return end != std::string::npos && end + 2 < stat.size() && stat[end + 2] == 'Z';
+  };
+  for (int i = 0; i < 500 && !is_zombie(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(is_zombie());
+  EXPECT_TRUE(sweep::trial_process_alive(pid, 7));
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_FALSE(sweep::trial_process_alive(pid, 7));
+  // A live process that is not remix is not a trial's, whatever its pid was once.
+  test::ChildProcess other({"/bin/sleep", "5"});
+  EXPECT_FALSE(sweep::trial_process_alive(other.pid(), 7));
 }
 
 TEST(Worker, TwoConcurrentRunsRunEveryTrialOnce) {
