@@ -3,9 +3,10 @@
 #include "adapter/router_conformance.h"
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
 #include <functional>
+
+#include "adapter/routing_site.h"
 
 namespace remix::adapter {
 
@@ -33,10 +34,6 @@ RouteInput input(torch::Tensor x, bool training, torch::Tensor valid = valid_mas
   in.x = std::move(x);
   in.training = training;
   return in;
-}
-
-std::string shape_of(const torch::Tensor& t) {
-  return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
 }
 
 const char* mode(bool training) { return training ? "training" : "eval"; }

@@ -15,10 +15,6 @@ namespace remix::adapter {
 
 namespace {
 
-std::string shape_of(const torch::Tensor& t) {
-  return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
-}
-
 bool has_shape(const torch::Tensor& t, std::initializer_list<std::int64_t> shape) {
   return t.defined() && t.sizes() == c10::IntArrayRef(shape);
 }
@@ -132,6 +128,10 @@ RoutingSiteImpl::Decision RoutingSiteImpl::route(const torch::Tensor& site_input
   if (!ctx.packed) return {dense, out.site_input.defined() ? out.site_input : site_input};
   return {dense.index_select(0, ctx.packed->index),
           out.site_input.defined() ? ctx.packed->pack(out.site_input) : site_input};
+}
+
+std::string shape_of(const torch::Tensor& t) {
+  return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
 }
 
 }  // namespace remix::adapter

@@ -53,4 +53,7 @@ class RoutingSiteImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RoutingSite);
 
+// How messages about a router's output show a tensor's shape: "[4, 16]", or "undefined".
+std::string shape_of(const torch::Tensor& t);
+
 }  // namespace remix::adapter

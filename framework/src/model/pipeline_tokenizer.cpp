@@ -15,8 +15,6 @@ namespace remix::model {
 
 namespace {
 
-const std::string kMetaspace = "\xE2\x96\x81";  // "▁"
-
 // GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards in byte order.
 std::vector<std::string> byte_level_table() {
   std::vector<std::string> table(256);

@@ -15,6 +15,9 @@
 
 namespace remix::model {
 
+// SentencePiece's word-boundary mark "▁" (U+2581), which stands for a space in vocabularies and pipelines.
+inline const std::string kMetaspace = "\xE2\x96\x81";
+
 struct AddedToken {
   std::string content;
   std::int64_t id = -1;

@@ -14,7 +14,6 @@ namespace remix::model {
 namespace {
 
 using json = nlohmann::json;
-const std::string kMetaspace = "\xE2\x96\x81";
 
 json read_json(const std::string& path) {
   std::ifstream in(path);

@@ -47,8 +47,6 @@ struct Candidate {
   nlohmann::json shared;
 };
 
-std::string describe(const TaskRun& r) { return fmt::format("run {} '{}' (trained on {} alone)", r.run_id, r.name, r.task); }
-
 void read_artifacts(store::ResultsStore& store, TaskRun& r) {
   auto rows = store.read("SELECT kind, path FROM artifacts WHERE run_id = ? ORDER BY id", {r.run_id}).rows;
   for (const auto& row : rows) {
@@ -92,6 +90,8 @@ void label_groups(std::vector<SourceGroup>& groups) {
 }
 
 }  // namespace
+
+std::string describe(const TaskRun& r) { return fmt::format("run {} '{}' (trained on {} alone)", r.run_id, r.name, r.task); }
 
 std::vector<SourceGroup> find_source_groups(store::ResultsStore& store, const std::string& sweep,
                                             const config::PluginSchemaLookup& lookup) {

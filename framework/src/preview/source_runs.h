@@ -27,6 +27,9 @@ struct TaskRun {
   std::map<std::string, std::string> precisions;  // "sg", "ivon" -> precision file (artifacts precision/<kind>)
 };
 
+// How messages name a run: "run 12 'name' (trained on math alone)".
+std::string describe(const TaskRun& r);
+
 struct SourceGroup {
   std::string label;              // what sets it apart from the sweep's other groups ("router.plugin=lora"), or "all"
   nlohmann::json shared;          // the runs' config without task weights (config::without_task_weights)

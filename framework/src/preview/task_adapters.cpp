@@ -15,8 +15,6 @@ namespace remix::preview {
 
 namespace {
 
-std::string describe(const TaskRun& r) { return fmt::format("run {} '{}' (trained on {} alone)", r.run_id, r.name, r.task); }
-
 // The file's tensors in `start`'s order; UserError naming the run and file for a missing or misshapen one.
 NamedTensors aligned(const TaskRun& run, const std::string& file, const train::StoredTensors& stored,
                      const NamedTensors& start) {
