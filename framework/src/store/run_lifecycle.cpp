@@ -75,11 +75,11 @@ std::int64_t SqlStore::register_sweep(std::int64_t experiment_id, const std::str
     std::vector<std::vector<SqlValue>> links;
     for (std::size_t i = 0; i < trials.size(); ++i) {
       auto id = insert_pending(experiment_id, trials[i]).first;
-      links.push_back({sweep_id, id, static_cast<std::int64_t>(i)});
+      links.push_back({sweep_id, id, static_cast<std::int64_t>(i), trials[i].name});
       insert_params(id, trials[i].params);
     }
-    session_->exec_many("INSERT INTO sweep_runs (sweep_id, run_id, position) VALUES (?, ?, ?) "
-                        "ON CONFLICT (sweep_id, run_id) DO UPDATE SET position = excluded.position",
+    session_->exec_many("INSERT INTO sweep_runs (sweep_id, run_id, position, name) VALUES (?, ?, ?, ?) ON CONFLICT "
+                        "(sweep_id, run_id) DO UPDATE SET position = excluded.position, name = excluded.name",
                         links);
   });
   return sweep_id;
@@ -115,7 +115,7 @@ std::optional<SweepTrial> SqlStore::claim(const ClaimRequest& request) {
     std::string exclude;
     for (auto id : request.exclude) exclude += (exclude.empty() ? "" : ", ") + std::to_string(id);
     auto pick = session_->query(
-        fmt::format("SELECT r.id, s.position, r.attempt, r.run_key, r.name FROM runs r "
+        fmt::format("SELECT r.id, s.position, r.attempt, r.run_key, coalesce(s.name, r.name) FROM runs r "
                     "JOIN sweep_runs s ON s.run_id = r.id WHERE s.sweep_id = ? AND s.position % ? = ? AND "
                     "(r.status IN ('pending', 'interrupted') OR (r.status = 'running' AND coalesce(r.heartbeat, 0) < ?))"
                     "{} ORDER BY s.position LIMIT 1{}",

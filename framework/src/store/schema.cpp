@@ -163,6 +163,12 @@ CREATE TABLE eval_outcomes (
   PRIMARY KEY (run_id, metric, step, example)
 ) WITHOUT ROWID;
 )sql"},
+    // 3 -> 4: a trial two sweeps share (the same run key) is named by each sweep as that sweep's expansion names it
+    // ("variant=lora-rank-32-searched seed=3" in one, "variant=lora-rank-32 train.lr=3.0e-3 seed=3" in the other);
+    // the run keeps the name it was first registered with. NULL: the run's name (links written before).
+    {R"sql(
+ALTER TABLE sweep_runs ADD COLUMN name TEXT;
+)sql"},
 };
 
 // SQLite's DDL as PostgreSQL's: row ids become identity columns, INTEGER 64-bit BIGINT (SQLite's integers are

@@ -9,7 +9,7 @@
 
 namespace remix::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The version of a remix database (0 for an empty one), or nullopt for a database of another application.
 std::optional<int> remix_schema_version(SqlSession& session);

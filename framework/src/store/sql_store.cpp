@@ -75,8 +75,8 @@ std::int64_t SqlStore::find_sweep(const std::string& name) {
 
 std::vector<SweepTrial> SqlStore::sweep_trials(std::int64_t sweep_id) {
   std::vector<SweepTrial> out;
-  for (const auto& r : session_->query("SELECT r.id, s.position, r.attempt, r.run_key, r.name, r.status, "
-                                       "coalesce(r.error, '') FROM runs r JOIN sweep_runs s ON s.run_id = r.id "
+  for (const auto& r : session_->query("SELECT r.id, s.position, r.attempt, r.run_key, coalesce(s.name, r.name), "
+                                       "r.status, coalesce(r.error, '') FROM runs r JOIN sweep_runs s ON s.run_id = r.id "
                                        "WHERE s.sweep_id = ? ORDER BY s.position",
                                        {sweep_id})
                            .rows)

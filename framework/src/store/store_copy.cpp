@@ -26,7 +26,7 @@ const TableSpec kTables[] = {
      "id, run_key, experiment_id, name, kind, status, attempt, heartbeat, host, pid, created_at, started_at, "
      "ended_at, error, stderr_tail, config",
      "id"},
-    {"sweep_runs", "sweep_id, run_id, position", "sweep_id, run_id"},
+    {"sweep_runs", "sweep_id, run_id, position, name", "sweep_id, run_id"},
     {"params", "run_id, key, value", "run_id, key"},
     {"metrics", "run_id, key, step, value, wall_time", "run_id, key, step"},
     {"latest_metrics", "run_id, key, step, value, wall_time", "run_id, key"},

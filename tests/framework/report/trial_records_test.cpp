@@ -1,12 +1,14 @@
 // The --where filter on trial records: one value or several (a comma between them means "any of"), numbers
 // matched however they are written, list values and values a trial has verbatim matched whole, and every value that
-// matches no trial an error naming it (a typo in one of several values must not pass silently).
+// matches no trial an error naming it (a typo in one of several values must not pass silently). And the trials of
+// a sweep as that sweep names them, when another sweep shares them.
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include "remix/errors.h"
 #include "report/trial_records.h"
+#include "store/results_store.h"
 #include "support/test_env.h"
 
 namespace remix::report {
@@ -64,6 +66,37 @@ TEST(WhereFilter, EachValueThatMatchesNothingIsNamed) {
   EXPECT_NE(message([] { parse_where({"train.lr"}); }).find("expected KEY=VALUE[,VALUE...]"), std::string::npos);
   // The same key twice would keep no trial (every --where must hold): the message says how to ask for either.
   EXPECT_NE(message([] { parse_where({"seed=0", "seed=1"}); }).find("write --where seed=0,1"), std::string::npos);
+}
+
+// compare_compute's `lora-rank-32-searched` shares its first seeds with compare_rank32_rates (the same configs,
+// run once); both sweeps read those trials under the first sweep's variant name, which split the searched LoRA in
+// two and left it without seeds to pair with ReMix.
+TEST(TrialRecords, ASweepNamesTheTrialsItSharesAsItsOwnExpansionDoes) {
+  test::TempDir dir;
+  auto db = store::open_store(dir.file("r.db"), store::Access::Create);
+  auto experiment = db->ensure_experiment("e");
+  auto trial = [](const std::string& key, const std::string& name) {
+    return store::PendingRun{key, name, "trial", "{}", {{"train.lr", "0.003"}}};
+  };
+  db->register_sweep(experiment, "rates", "{}", {trial("k0", "variant=rank-32 train.lr=3e-3 seed=0")});
+  auto compute = db->register_sweep(experiment, "compute", "{}",
+                                    {trial("k0", "variant=rank-32-searched seed=0"), trial("k1", "variant=remix seed=0")});
+  auto variants = [&](const std::string& sweep) {
+    auto trials = load_trials(*db, sweep);
+    add_axis_keys(trials, {"variant"});
+    std::vector<std::string> out;
+    for (const auto& t : trials) out.push_back(t.params.at("variant"));
+    return out;
+  };
+  EXPECT_EQ(variants("rates"), (std::vector<std::string>{"rank-32"}));
+  EXPECT_EQ(variants("compute"), (std::vector<std::string>{"rank-32-searched", "remix"}));
+  EXPECT_EQ(db->sweep_trials(compute).at(0).name, "variant=rank-32-searched seed=0");
+  // Without a sweep, a trial is the run itself, under the name it was first registered with.
+  EXPECT_EQ(load_trials(*db, "").at(0).name, "variant=rank-32 train.lr=3e-3 seed=0");
+  // Redefining a sweep renames its trials too.
+  db->register_sweep(experiment, "rates", "{}", {trial("k0", "variant=rank-32-low train.lr=3e-3 seed=0")});
+  EXPECT_EQ(variants("rates"), (std::vector<std::string>{"rank-32-low"}));
+  EXPECT_EQ(variants("compute"), (std::vector<std::string>{"rank-32-searched", "remix"}));
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // runs and the rows that refer to them, is migrated when opened for writing; every row and reference is kept,
 // the new run kind and preview_sources work, and reading it read-only before that changes nothing. 2 → 3 (per-example
 // eval outcomes): the table appears, an evaluation recorded again replaces its outcomes, and a run it does not know
-// is refused.
+// is refused. 3 → 4 (a sweep's own names for its trials): links written before go by the run's name, and a sweep
+// registered again names its shared trials its own way.
 #include <gtest/gtest.h>
 
 #include "store/schema.h"
@@ -81,6 +82,29 @@ TEST_P(SchemaMigration, Version2DatabaseGetsPerExampleOutcomes) {
   auto sum = s.query("SELECT sum(score) FROM eval_outcomes WHERE step = 20 AND metric = 'eval/math/exact_match'", {});
   EXPECT_DOUBLE_EQ(std::get<double>(sum.rows.at(0).at(0)), 2.0);
   EXPECT_THROW(store->write_outcomes(999, "eval/math/exact_match", 1, {1.0}), StoreError);  // no such run
+}
+
+TEST_P(SchemaMigration, Version3SweepLinksKeepTheRunsNamesUntilTheSweepIsRegisteredAgain) {
+  {
+    auto session = open_session(location(), Access::Create);
+    migrate_to(*session, 3);
+    session->exec("INSERT INTO experiments (name, created_at) VALUES ('old', 1.0)", {});
+    for (const char* sweep : {"first", "second"})
+      session->exec("INSERT INTO sweeps (experiment_id, name, spec, created_at) VALUES (1, ?, '{}', 1.0)",
+                    {std::string(sweep)});
+    session->exec("INSERT INTO runs (run_key, experiment_id, name, kind, status, created_at, config) VALUES "
+                  "('k', 1, 'variant=a seed=0', 'trial', 'completed', 1.0, '{}')", {});
+    session->exec("INSERT INTO sweep_runs (sweep_id, run_id, position) VALUES (1, 1, 0), (2, 1, 0)", {});
+  }
+  auto store = open(Access::ReadWrite);
+  EXPECT_EQ(schema_version(dynamic_cast<SqlStore&>(*store).session()), kSchemaVersion);
+  EXPECT_EQ(store->sweep_trials(2).at(0).name, "variant=a seed=0");
+  auto second = store->register_sweep(1, "second", "{}", {{"k", "variant=b seed=0", "trial", "{}", {}}});
+  EXPECT_EQ(second, 2);
+  EXPECT_EQ(store->sweep_trials(2).at(0).name, "variant=b seed=0");
+  EXPECT_EQ(store->sweep_trials(1).at(0).name, "variant=a seed=0");
+  EXPECT_EQ(store->run(1)->name, "variant=a seed=0");  // the run keeps its first name
+  EXPECT_EQ(store->sweep_trials(2).at(0).status, "completed");
 }
 
 REMIX_STORE_BACKENDS(SchemaMigration);
