@@ -18,6 +18,11 @@ pins=(torch==2.9.1 transformers==4.57.1 tokenizers==0.22.1 peft==0.17.1 safetens
 no_deps=(moe-peft==2.0.2)
 stamp="${pins[*]} ${no_deps[*]}"
 
+# One installer at a time: ctest's fixture and `setup.sh --torch pip` may ask at once (CI builds the 2.x tree while
+# the tests run), and a second one would delete the venv the first is filling.
+mkdir -p "$cache"
+exec 9>"$cache/reference-venv.lock"
+flock 9
 if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.remix-stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$venv/bin/python"
   exit 0
@@ -29,7 +34,6 @@ if ! "$python" -m venv --help >/dev/null 2>&1; then
   exit 2
 fi
 rm -rf "$venv"
-mkdir -p "$cache"
 "$python" -m venv "$venv" >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}" >&2
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "${no_deps[@]}" >&2
