@@ -91,7 +91,9 @@ void label_groups(std::vector<SourceGroup>& groups) {
 
 }  // namespace
 
-std::string describe(const TaskRun& r) { return fmt::format("run {} '{}' (trained on {} alone)", r.run_id, r.name, r.task); }
+std::string describe(const TaskRun& r) {
+  return fmt::format("run {} '{}' (trained on {} alone)", r.run_id, r.name, r.task);
+}
 
 std::vector<SourceGroup> find_source_groups(store::ResultsStore& store, const std::string& sweep,
                                             const config::PluginSchemaLookup& lookup) {

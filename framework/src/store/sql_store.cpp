@@ -76,8 +76,8 @@ std::int64_t SqlStore::find_sweep(const std::string& name) {
 std::vector<SweepTrial> SqlStore::sweep_trials(std::int64_t sweep_id) {
   std::vector<SweepTrial> out;
   for (const auto& r : session_->query("SELECT r.id, s.position, r.attempt, r.run_key, coalesce(s.name, r.name), "
-                                       "r.status, coalesce(r.error, '') FROM runs r JOIN sweep_runs s ON s.run_id = r.id "
-                                       "WHERE s.sweep_id = ? ORDER BY s.position",
+                                       "r.status, coalesce(r.error, '') FROM runs r "
+                                       "JOIN sweep_runs s ON s.run_id = r.id WHERE s.sweep_id = ? ORDER BY s.position",
                                        {sweep_id})
                            .rows)
     out.push_back({as_int(r[0]), as_int(r[1]), as_int(r[2]), to_text(r[3]), to_text(r[4]), to_text(r[5]),

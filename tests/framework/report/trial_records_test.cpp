@@ -79,8 +79,9 @@ TEST(TrialRecords, ASweepNamesTheTrialsItSharesAsItsOwnExpansionDoes) {
     return store::PendingRun{key, name, "trial", "{}", {{"train.lr", "0.003"}}};
   };
   db->register_sweep(experiment, "rates", "{}", {trial("k0", "variant=rank-32 train.lr=3e-3 seed=0")});
-  auto compute = db->register_sweep(experiment, "compute", "{}",
-                                    {trial("k0", "variant=rank-32-searched seed=0"), trial("k1", "variant=remix seed=0")});
+  std::vector<store::PendingRun> compute_trials = {trial("k0", "variant=rank-32-searched seed=0"),
+                                                   trial("k1", "variant=remix seed=0")};
+  auto compute = db->register_sweep(experiment, "compute", "{}", compute_trials);
   auto variants = [&](const std::string& sweep) {
     auto trials = load_trials(*db, sweep);
     add_axis_keys(trials, {"variant"});
