@@ -43,23 +43,22 @@ bool same_value(const std::string& stored, const std::string& wanted) {
 }
 
 std::vector<TrialRecord> load_trials(store::ResultsStore& store, const std::string& sweep) {
-  std::string filter = "r.kind = 'trial'", name = "r.name", from = "runs r";
+  std::string filter = "r.kind = 'trial'";
+  std::string names = "SELECT r.id, r.name, r.status FROM runs r WHERE r.kind = 'trial' ORDER BY r.id";
   std::vector<store::SqlValue> params;
   if (!sweep.empty()) {
     store.find_sweep(sweep);  // a UserError naming the sweeps there are
-    filter = "r.id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?))";
+    const std::string sweep_id = "(SELECT max(id) FROM sweeps WHERE name = ?)";
+    filter = "r.id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = " + sweep_id + ")";
     // A trial shared with another sweep goes by this sweep's name for it (its variant's name here).
-    name = "coalesce(s.name, r.name)";
-    from = "runs r JOIN sweep_runs s ON s.run_id = r.id AND s.sweep_id = (SELECT max(id) FROM sweeps WHERE name = ?)";
+    names = "SELECT r.id, coalesce(s.name, r.name), r.status FROM runs r JOIN sweep_runs s ON s.run_id = r.id "
+            "WHERE s.sweep_id = " + sweep_id + " ORDER BY r.id";
     params.push_back(sweep);
   }
   auto as_int = [](const store::SqlValue& v) { return std::get<std::int64_t>(v); };
   std::vector<TrialRecord> trials;
   std::map<std::int64_t, std::size_t> index;
-  for (const auto& r :
-       store.read(fmt::format("SELECT r.id, {}, r.status FROM {} WHERE {} ORDER BY r.id", name, from, filter),
-                  sweep.empty() ? params : std::vector<store::SqlValue>{sweep, sweep})
-           .rows) {
+  for (const auto& r : store.read(names, params).rows) {
     index[as_int(r[0])] = trials.size();
     trials.push_back({as_int(r[0]), store::to_text(r[1]), store::to_text(r[2]), {}, {}});
   }
