@@ -10,10 +10,12 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -127,17 +129,39 @@ std::string read_proc(std::int64_t pid, const char* file) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+// The command line with its arguments joined by spaces.
+std::string command_line(std::int64_t pid) {
+  std::string cmdline = read_proc(pid, "cmdline");
+  for (auto& c : cmdline)
+    if (c == '\0') c = ' ';
+  return cmdline;
+}
+
+// The state letter ('\0' when there is no such process) and the parent pid; the state follows the parenthesised
+// name, which may hold spaces.
+std::pair<char, std::int64_t> state_and_parent(std::int64_t pid) {
+  if (pid <= 0) return {'\0', 0};
+  std::string stat = read_proc(pid, "stat");
+  auto name_end = stat.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 >= stat.size()) return {'\0', 0};
+  char state = stat[name_end + 2];
+  std::int64_t parent = std::strtoll(stat.c_str() + name_end + 3, nullptr, 10);
+  return {state, parent};
+}
 }  // namespace
 
 bool trial_process_alive(std::int64_t pid, std::int64_t run_id) {
   if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
-  // A zombie has no command line left; the state follows the parenthesised name, which may hold spaces.
-  std::string stat = read_proc(pid, "stat");
-  auto name_end = stat.rfind(')');
-  if (name_end != std::string::npos && name_end + 2 < stat.size() && stat[name_end + 2] == 'Z') return true;
-  std::string cmdline = read_proc(pid, "cmdline");
-  for (auto& c : cmdline)
-    if (c == '\0') c = ' ';
+  auto [state, parent] = state_and_parent(pid);
+  // A zombie has no command line left. It is a trial whose worker has still to reap it and record how it ended
+  // when its parent is a live remix process; one whose worker died too was handed to an init that may never
+  // reap it (a container's), and is as dead as the worker.
+  if (state == 'Z') {
+    char parent_state = state_and_parent(parent).first;
+    return parent_state != 'Z' && parent_state != '\0' && command_line(parent).find("remix") != std::string::npos;
+  }
+  std::string cmdline = command_line(pid);
   // A worker between claim and start, or the trial process itself.
   return cmdline.find("remix") != std::string::npos &&
          (cmdline.find("--run-id " + std::to_string(run_id) + " ") != std::string::npos ||

@@ -35,6 +35,13 @@ struct Fixture {
 
 std::string text(const store::SqlValue& v) { return store::to_text(v); }
 
+bool is_zombie(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto end = stat.rfind(')');
+  return end != std::string::npos && end + 2 < stat.size() && stat[end + 2] == 'Z';
+}
+
 TEST(Worker, CrashingTrialFailsAloneWithItsError) {
   Fixture f;
   auto r = f.remix({"run", f.cfg, "tasks.add.fail=none,segfault,abort,throw", "-j", "2"});
@@ -69,14 +76,9 @@ TEST(Worker, AnExitedTrialNotYetReapedIsNotAnOrphan) {
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) _exit(1);
-  auto is_zombie = [pid] {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto end = stat.rfind(')');
-    return end != std::string::npos && end + 2 < stat.size() && stat[end + 2] == 'Z';
-  };
-  for (int i = 0; i < 500 && !is_zombie(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(is_zombie());
+  for (int i = 0; i < 500 && !is_zombie(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(is_zombie(pid));
+  // Its parent, this test binary, is a live remix process that will reap it: a worker about to record its end.
   EXPECT_TRUE(sweep::trial_process_alive(pid, 7));
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -84,6 +86,19 @@ TEST(Worker, AnExitedTrialNotYetReapedIsNotAnOrphan) {
   // A live process that is not remix is not a trial's, whatever its pid was once.
   test::ChildProcess other({"/bin/sleep", "5"});
   EXPECT_FALSE(sweep::trial_process_alive(other.pid(), 7));
+}
+
+TEST(Worker, AnExitedTrialWhoseWorkerDiedIsAnOrphan) {
+  // When a whole `remix run` is killed, its trials go to an init that may never reap them (a container's PID 1):
+  // they stay zombies for good, and taking them for running trials would leave them `running` for ever (the CI
+  // failure of Trial.SigkillAtARandomStepResumesToTheSameMetrics). Here the parent that never reaps is a `sleep`.
+  test::ChildProcess parent({"/bin/sh", "-c", "sleep 0 & echo $!; exec sleep 5"});
+  auto line = parent.read_line();
+  ASSERT_TRUE(line.has_value());
+  pid_t zombie = std::stoi(*line);
+  for (int i = 0; i < 500 && !is_zombie(zombie); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(is_zombie(zombie));
+  EXPECT_FALSE(sweep::trial_process_alive(zombie, 7));
 }
 
 TEST(Worker, TwoConcurrentRunsRunEveryTrialOnce) {
