@@ -150,6 +150,16 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
   return r;
 }
 
+CommandResult run_remix(std::vector<std::string> args) {
+  args.insert(args.begin(), remix_bin());
+  return run_command(args);
+}
+
+CommandResult run_remix_fixtures(std::vector<std::string> args) {
+  args.insert(args.begin(), {"--plugin-path", test_plugin_dir()});
+  return run_remix(std::move(args));
+}
+
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool merge_stderr, bool own_group) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");  // only the dup2'ed copy is inherited

@@ -51,6 +51,11 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
                           const std::string& cwd = "");
 
+// `remix ARGS` (the built binary) with the plugins it was built with, and with the fixture plugins of
+// tests/fixtures/plugins first on its plugin path.
+CommandResult run_remix(std::vector<std::string> args);
+CommandResult run_remix_fixtures(std::vector<std::string> args);
+
 // A child process whose stdout is read line by line while it runs. With `merge_stderr` its stderr comes
 // through the same pipe (otherwise it goes to the test's stderr); with `own_group` it leads a new process
 // group, so kill_group reaches it and everything it started.

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -138,6 +139,19 @@ std::string command_line(std::int64_t pid) {
   return cmdline;
 }
 
+// The file name of the program `pid` runs ("" when unreadable); a program replaced on disk since it started reads
+// as "NAME (deleted)", which counts as the same program.
+std::string program_name(std::int64_t pid) {
+  std::error_code error;
+  auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", error);
+  if (error) return "";
+  std::string name = exe.filename().string();
+  const std::string deleted = " (deleted)";
+  if (name.size() > deleted.size() && name.compare(name.size() - deleted.size(), deleted.size(), deleted) == 0)
+    name.resize(name.size() - deleted.size());
+  return name;
+}
+
 // The state letter ('\0' when there is no such process) and the parent pid; the state follows the parenthesised
 // name, which may hold spaces.
 std::pair<char, std::int64_t> state_and_parent(std::int64_t pid) {
@@ -155,11 +169,11 @@ bool trial_process_alive(std::int64_t pid, std::int64_t run_id) {
   if (pid <= 0 || (kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return false;
   auto [state, parent] = state_and_parent(pid);
   // A zombie has no command line left. It is a trial whose worker has still to reap it and record how it ended
-  // when its parent is a live remix process; one whose worker died too was handed to an init that may never
-  // reap it (a container's), and is as dead as the worker.
+  // when its parent is a live worker, a process of the same program as this one; one whose worker died too was
+  // handed to an init or subreaper that may never reap it (a container's PID 1), and is as dead as its worker.
   if (state == 'Z') {
     char parent_state = state_and_parent(parent).first;
-    return parent_state != 'Z' && parent_state != '\0' && command_line(parent).find("remix") != std::string::npos;
+    return parent_state != 'Z' && parent_state != '\0' && program_name(parent) == program_name(getpid());
   }
   std::string cmdline = command_line(pid);
   // A worker between claim and start, or the trial process itself.

@@ -42,9 +42,9 @@ class TrialProcess {
 };
 
 // Whether `pid` on this host is still a remix process running trial `run_id` (pids are reused), or one that has
-// exited and that a live remix worker has still to reap: that worker records how it ended, and another worker that
-// marked it `interrupted` in between would turn a crash into a resumable trial. A zombie whose worker died too is
-// dead, even where nobody ever reaps it.
+// exited and that a live worker (a process of this same program) has still to reap: that worker records how it
+// ended, and another worker that marked it `interrupted` in between would turn a crash into a resumable trial. A
+// zombie whose worker died too is dead, even where nobody ever reaps it.
 bool trial_process_alive(std::int64_t pid, std::int64_t run_id);
 
 }  // namespace remix::sweep

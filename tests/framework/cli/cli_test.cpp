@@ -21,11 +21,6 @@ std::string good_config(const test::TempDir& dir, const std::string& extra = "")
   return dir.write("exp.yaml", text + extra);
 }
 
-test::CommandResult remix(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
-  return run_command(args);
-}
-
 TEST(Cli, HelpForEverySubcommand) {
   for (const char* sub : {"run", "config", "plugins", "query"}) {
     auto r = run_command({test::remix_bin(), sub, "--help"});
@@ -46,21 +41,21 @@ TEST(Cli, UsageErrorsExitWithTwo) {
 
 TEST(Cli, ConfigPrintsResolvedTreeTrialKeyAndAxes) {
   test::TempDir dir;
-  auto r = remix({"config", good_config(dir), "model.dim=64", "seed=0,1"});
+  auto r = test::run_remix_fixtures({"config", good_config(dir), "model.dim=64", "seed=0,1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("dim: 64"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("n_layers: 4"), std::string::npos);  // defaults filled
   EXPECT_NE(r.out.find("# trial key: "), std::string::npos);
   EXPECT_NE(r.out.find("# sweep axis: seed = [0, 1]"), std::string::npos);
-  auto j = remix({"config", good_config(dir), "--format", "json"});
+  auto j = test::run_remix_fixtures({"config", good_config(dir), "--format", "json"});
   EXPECT_EQ(j.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(j.out)["model"]["dim"], 128);
 }
 
 TEST(Cli, TrialKeyIsStableAcrossProcesses) {
   test::TempDir dir;
-  auto a = remix({"config", good_config(dir)});
-  auto b = remix({"config", good_config(dir), "train.log_every=3"});
+  auto a = test::run_remix_fixtures({"config", good_config(dir)});
+  auto b = test::run_remix_fixtures({"config", good_config(dir), "train.log_every=3"});
   auto key = [](const std::string& out) { return out.substr(out.find("# trial key: ")); };
   ASSERT_EQ(a.exit_code, 0);
   EXPECT_EQ(key(a.out), key(b.out));
@@ -69,35 +64,36 @@ TEST(Cli, TrialKeyIsStableAcrossProcesses) {
 TEST(Cli, BadConfigValuesExitTwoWithLocation) {
   test::TempDir dir;
   std::string file = good_config(dir, "model:\n  dim: wide\n");
-  auto r = remix({"config", file});
+  auto r = test::run_remix_fixtures({"config", file});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(file + ":5:8: model.dim: expected an integer in [8, 65536], got 'wide'"), std::string::npos) << r.err;
-  r = remix({"config", good_config(dir), "model.dimm=3"});
+  EXPECT_NE(r.err.find(file + ":5:8: model.dim: expected an integer in [8, 65536], got 'wide'"), std::string::npos)
+      << r.err;
+  r = test::run_remix_fixtures({"config", good_config(dir), "model.dimm=3"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("did you mean 'dim'?"), std::string::npos) << r.err;
-  r = remix({"config", good_config(dir), "model.dim"});
+  r = test::run_remix_fixtures({"config", good_config(dir), "model.dim"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("malformed override 'model.dim'"), std::string::npos) << r.err;
-  r = remix({"config", good_config(dir), "seed=0,x"});  // every value of a sweep axis must validate
+  r = test::run_remix_fixtures({"config", good_config(dir), "seed=0,x"});  // every value of a sweep axis must validate
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("override 'seed=x'"), std::string::npos) << r.err;
-  r = remix({"config", dir.file("absent.yaml")});
+  r = test::run_remix_fixtures({"config", dir.file("absent.yaml")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no such config file"), std::string::npos) << r.err;
 }
 
 TEST(Cli, PluginsListsTestPluginsAndDescribesOne) {
-  auto r = remix({"plugins"});
+  auto r = test::run_remix_fixtures({"plugins"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("test_router"), std::string::npos);
   EXPECT_NE(r.out.find("test_task"), std::string::npos);
   EXPECT_NE(r.out.find("unusable: "), std::string::npos);  // the broken ones say why
-  r = remix({"plugins", "--describe", "test_router"});
+  r = test::run_remix_fixtures({"plugins", "--describe", "test_router"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("router plugin 'test_router' 0.1.0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("offset"), std::string::npos);
   EXPECT_NE(r.out.find("an integer in [0, 1000]"), std::string::npos) << r.out;
-  r = remix({"plugins", "--describe", "nope"});
+  r = test::run_remix_fixtures({"plugins", "--describe", "nope"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
@@ -135,7 +131,7 @@ TEST(Cli, PluginProblemsInRunExitTwo) {
                                          "to start: cannot open data file /nonexistent/data.jsonl"},
   };
   for (const auto& c : cases) {
-    auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), c.override_text});
+    auto r = test::run_remix_fixtures({"run", good_config(dir, test::tiny_trial_yaml(dir)), c.override_text});
     EXPECT_EQ(r.exit_code, 2) << c.override_text << "\n" << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.override_text << "\n" << r.err;
   }
@@ -144,29 +140,31 @@ TEST(Cli, PluginProblemsInRunExitTwo) {
 TEST(Cli, BadDatabasesExitTwoAndChangeNothing) {
   test::TempDir dir;
   // A database in a folder that does not exist.
-  auto r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + dir.file("missing/r.db")});
+  auto r = test::run_remix_fixtures(
+      {"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + dir.file("missing/r.db")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
   // A file that is not SQLite.
   std::string notes = dir.write("notes.txt", "my precious notes\n");
-  r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + notes});
+  r = test::run_remix_fixtures({"run", good_config(dir, test::tiny_trial_yaml(dir)), "experiment.db=" + notes});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("not a SQLite database"), std::string::npos) << r.err;
   EXPECT_EQ(test::read_file(notes), "my precious notes\n");
   r = run_command({test::remix_bin(), "query", notes, "SELECT 1"});
   EXPECT_EQ(r.exit_code, 2);
   // query refusing a write, on a database holding a recorded run.
-  ASSERT_EQ(remix({"run", good_config(dir, test::tiny_trial_yaml(dir))}).exit_code, 0);
+  ASSERT_EQ(test::run_remix_fixtures({"run", good_config(dir, test::tiny_trial_yaml(dir))}).exit_code, 0);
   std::string db = dir.file("results.db");
   r = run_command({test::remix_bin(), "query", db, "DELETE FROM runs"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
-  r = run_command({test::remix_bin(), "query", db, "SELECT count(*) AS n FROM runs WHERE kind = 'trial'", "--format", "json"});
+  r = run_command(
+      {test::remix_bin(), "query", db, "SELECT count(*) AS n FROM runs WHERE kind = 'trial'", "--format", "json"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(r.out)[0]["n"], 1);
   // A database written by a newer remix.
   ASSERT_EQ(run_command({"/usr/bin/sqlite3", db, "INSERT INTO schema_version VALUES (7, 0)"}).exit_code, 0);
-  r = remix({"run", good_config(dir, test::tiny_trial_yaml(dir))});
+  r = test::run_remix_fixtures({"run", good_config(dir, test::tiny_trial_yaml(dir))});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("schema version 7 is newer"), std::string::npos) << r.err;
 }

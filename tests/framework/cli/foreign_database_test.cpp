@@ -15,11 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-test::CommandResult remix(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
-  return test::run_command(args);
-}
-
 std::vector<std::string> beside(const std::string& db) {
   std::vector<std::string> out;
   for (const char* suffix : {"-wal", "-shm", "-journal"})
@@ -59,14 +54,14 @@ TEST(ForeignDatabase, EveryCommandLeavesAnotherApplicationsDatabaseAsItWas) {
         {"query", db, "SELECT 1; DROP TABLE photos"},
     };
     for (const auto& args : refused) {
-      auto r = remix(args);
+      auto r = test::run_remix_fixtures(args);
       EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args.back() << "\n" << r.err;
       EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
     }
-    auto read = remix({"query", db, "SELECT title FROM photos ORDER BY id", "--format", "csv"});
+    auto read = test::run_remix_fixtures({"query", db, "SELECT title FROM photos ORDER BY id", "--format", "csv"});
     EXPECT_EQ(read.exit_code, 0) << read.err;
     EXPECT_EQ(read.out, "title\nbeach\nhills\n");
-    EXPECT_EQ(remix({"query", db, "PRAGMA table_info(photos)"}).exit_code, 0);
+    EXPECT_EQ(test::run_remix_fixtures({"query", db, "PRAGMA table_info(photos)"}).exit_code, 0);
     EXPECT_EQ(sha256_file_hex(db), before) << (wal ? "WAL" : "rollback") << " database changed";
     EXPECT_EQ(beside(db), std::vector<std::string>{}) << (wal ? "WAL" : "rollback");
     EXPECT_FALSE(fs::exists(dir.file("other.db")));
@@ -78,12 +73,14 @@ TEST(ForeignDatabase, ReadingAFinishedRemixDatabaseLeavesNothingBesideIt) {
   std::string config = dir.write("exp.yaml", "experiment: {name: r, db: " + dir.file("r.db") + "}\n"
                                               "router: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
                                               test::tiny_trial_yaml(dir));
-  ASSERT_EQ(remix({"run", config}).exit_code, 0);
+  ASSERT_EQ(test::run_remix_fixtures({"run", config}).exit_code, 0);
   fs::copy_file(dir.file("r.db"), copy.file("r.db"));  // a copy, as one is sent to a colleague
   std::string db = copy.file("r.db"), before = sha256_file_hex(db);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"results", db}, {"runs", db}, {"report", db, "-o", copy.file("r.html")}, {"query", db, "SELECT * FROM runs"}}) {
-    auto r = remix(args);
+  for (const auto& args : std::vector<std::vector<std::string>>{{"results", db},
+                                                                {"runs", db},
+                                                                {"report", db, "-o", copy.file("r.html")},
+                                                                {"query", db, "SELECT * FROM runs"}}) {
+    auto r = test::run_remix_fixtures(args);
     EXPECT_EQ(r.exit_code, 0) << args[0] << "\n" << r.err;
   }
   EXPECT_EQ(sha256_file_hex(db), before);

@@ -20,15 +20,10 @@ std::string config(const test::TempDir& dir) {
                                    test::tiny_trial_yaml(dir));
 }
 
-test::CommandResult remix(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
-  return test::run_command(args);
-}
-
 TEST(Slurm, PrintsAnArrayScriptWhoseWorkerCommandRunsTheSweep) {
   test::TempDir dir;
-  auto r = remix({"slurm", config(dir), "seed=0,1,2", "--array", "2", "--partition", "gpu", "--time", "1:30:00",
-                  "--gpus", "1", "--cpus", "4"});
+  auto r = test::run_remix_fixtures({"slurm", config(dir), "seed=0,1,2", "--array", "2", "--partition", "gpu", "--time",
+                                     "1:30:00", "--gpus", "1", "--cpus", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line : {"#!/bin/bash\n", "#SBATCH --array=0-1\n", "#SBATCH --partition=gpu\n",
                            "#SBATCH --time=1:30:00\n", "#SBATCH --gpus-per-task=1\n", "#SBATCH --cpus-per-task=4\n",
@@ -43,14 +38,15 @@ TEST(Slurm, PrintsAnArrayScriptWhoseWorkerCommandRunsTheSweep) {
   test::TempDir elsewhere;
   auto w = test::run_command({"/bin/bash", script}, {}, elsewhere.path().string());
   EXPECT_EQ(w.exit_code, 0) << w.err;
-  auto done = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'");
+  auto done = store::query_readonly(dir.file("r.db"),
+                                    "SELECT count(*) FROM runs WHERE kind = 'trial' AND status = 'completed'");
   EXPECT_EQ(std::get<std::int64_t>(done.rows.at(0).at(0)), 3) << w.err;
   EXPECT_TRUE(std::filesystem::is_directory(dir.file("slurm")));
 }
 
 TEST(Slurm, NprocRunsEachTrialOnThatManyRanksOfTheTasksNode) {
   test::TempDir dir;
-  auto r = remix({"slurm", config(dir), "--cpus", "4", "--nproc", "2", "--jobs", "2"});
+  auto r = test::run_remix_fixtures({"slurm", config(dir), "--cpus", "4", "--nproc", "2", "--jobs", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(" --jobs 2 --nproc 2\n"), std::string::npos) << r.out;
 }
@@ -76,7 +72,8 @@ exit $rc
 TEST(Slurm, NodesRunEachTrialOnRanksAcrossTheAllocationThroughSrun) {
   if (!train::data_parallel_available()) GTEST_SKIP() << "this build has no c10d Gloo (data parallelism)";
   test::TempDir dir;
-  auto r = remix({"slurm", config(dir), "seed=0,1", "--nodes", "2", "--nproc", "1", "--cpus", "1", "--array", "1"});
+  auto r = test::run_remix_fixtures(
+      {"slurm", config(dir), "seed=0,1", "--nodes", "2", "--nproc", "1", "--cpus", "1", "--array", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line : {"#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=1\n", "#SBATCH --cpus-per-task=1\n",
                            "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n",
@@ -109,7 +106,8 @@ TEST(Slurm, NodesRunEachTrialOnRanksAcrossTheAllocationThroughSrun) {
 // submitting machine (a login node; this one) has no GPU: only the spelling of runtime.device is checked there.
 TEST(Slurm, GpusPerNodeRunsOneRankPerGpuOnEveryNode) {
   test::TempDir dir;
-  auto r = remix({"slurm", config(dir), "runtime.device=cuda", "--nodes", "2", "--gpus-per-node", "4", "--cpus", "32"});
+  auto r = test::run_remix_fixtures(
+      {"slurm", config(dir), "runtime.device=cuda", "--nodes", "2", "--gpus-per-node", "4", "--cpus", "32"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line : {"#SBATCH --nodes=2\n", "#SBATCH --ntasks-per-node=4\n", "#SBATCH --cpus-per-task=8\n",
                            "#SBATCH --gpus-per-node=4\n",
@@ -118,7 +116,7 @@ TEST(Slurm, GpusPerNodeRunsOneRankPerGpuOnEveryNode) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   EXPECT_EQ(r.out.find("--gpus-per-task"), std::string::npos) << r.out;
   // One node's GPUs: ranks started by srun too.
-  r = remix({"slurm", config(dir), "runtime.device=auto", "--gpus-per-node", "2", "--cpus", "4"});
+  r = test::run_remix_fixtures({"slurm", config(dir), "runtime.device=auto", "--gpus-per-node", "2", "--cpus", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("srun --nodes=1 --ntasks=2 --ntasks-per-node=2 --cpus-per-task=2 --gpus-per-node=2"),
             std::string::npos)
@@ -132,7 +130,8 @@ TEST(Slurm, GpusPerNodeRefusesTrialsThatWouldNotUseTheirGpus) {
        {std::pair<std::string, std::string>{"cpu", "trial 'cluster' has runtime.device: cpu"},
         {"cuda:1", "trial 'cluster' has runtime.device: cuda:1"},
         {"gpu", "runtime.device: expected cpu, auto, cuda or cuda:N, got 'gpu'"}}) {
-    auto r = remix({"slurm", cfg, "runtime.device=" + device, "--gpus-per-node", "2", "--cpus", "4"});
+    auto r =
+        test::run_remix_fixtures({"slurm", cfg, "runtime.device=" + device, "--gpus-per-node", "2", "--cpus", "4"});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
   }
@@ -144,9 +143,11 @@ TEST(Slurm, GpusPerNodeRefusesTrialsThatWouldNotUseTheirGpus) {
 TEST(Slurm, AWorkerWhoseRanksThisMachineCannotRunClaimsNothing) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has a GPU";
   test::TempDir dir;
-  auto r = remix({"slurm", config(dir), "runtime.device=cuda", "--gpus-per-node", "2", "--cpus", "4"});
+  auto r =
+      test::run_remix_fixtures({"slurm", config(dir), "runtime.device=cuda", "--gpus-per-node", "2", "--cpus", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto w = remix({"worker", "--db", dir.file("r.db"), "--sweep", "cluster runtime.device=cuda", "--nproc", "2"});
+  auto w = test::run_remix_fixtures(
+      {"worker", "--db", dir.file("r.db"), "--sweep", "cluster runtime.device=cuda", "--nproc", "2"});
   EXPECT_EQ(w.exit_code, 2) << w.err;
   EXPECT_NE(w.err.find("runtime.device: cuda asks for a GPU"), std::string::npos) << w.err;
   auto pending = store::query_readonly(dir.file("r.db"), "SELECT count(*) FROM runs WHERE status = 'pending'");
@@ -154,15 +155,16 @@ TEST(Slurm, AWorkerWhoseRanksThisMachineCannotRunClaimsNothing) {
   // CPU trials this build has Gloo for pass the same check and run on their ranks.
   if (!train::data_parallel_available()) return;
   test::TempDir cpu;
-  ASSERT_EQ(remix({"slurm", config(cpu), "--cpus", "2"}).exit_code, 0);
-  w = remix({"worker", "--db", cpu.file("r.db"), "--sweep", "cluster", "--nproc", "2"});
+  ASSERT_EQ(test::run_remix_fixtures({"slurm", config(cpu), "--cpus", "2"}).exit_code, 0);
+  w = test::run_remix_fixtures({"worker", "--db", cpu.file("r.db"), "--sweep", "cluster", "--nproc", "2"});
   EXPECT_EQ(w.exit_code, 0) << w.err;
   EXPECT_NE(w.err.find("rank 0 of 2"), std::string::npos) << w.err;
 }
 
 TEST(Slurm, AWorkerLauncherThatIsNoProgramExitsTwoNamingIt) {
   test::TempDir dir;
-  auto r = remix({"worker", "--db", dir.file("r.db"), "--sweep", "s", "--launcher", "no-such-srun --ntasks=2"});
+  auto r = test::run_remix_fixtures(
+      {"worker", "--db", dir.file("r.db"), "--sweep", "s", "--launcher", "no-such-srun --ntasks=2"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--launcher: 'no-such-srun' is not a program on PATH"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("r.db")));
@@ -185,7 +187,7 @@ TEST(Slurm, BadOptionsExitTwoAndRecordNothing) {
                                        {"tasks.add.nope=1"}}) {
     std::vector<std::string> args = {"slurm", cfg};
     args.insert(args.end(), bad.begin(), bad.end());
-    auto r = remix(args);
+    auto r = test::run_remix_fixtures(args);
     EXPECT_EQ(r.exit_code, 2) << bad[0] << "\n" << r.err;
     EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
   }

@@ -55,15 +55,10 @@ const Runs& runs() {
   return *r;
 }
 
-test::CommandResult remix(std::vector<std::string> args) {
-  args.insert(args.begin(), test::remix_bin());
-  return test::run_command(args);
-}
-
 std::string exported(const std::string& variant) {
   const auto& r = runs();
   auto out = r.dir.file("export-" + variant);
-  auto e = remix({"export", r.id_of.at(variant), "--db", r.db, "--format", "peft", "-o", out});
+  auto e = test::run_remix({"export", r.id_of.at(variant), "--db", r.db, "--format", "peft", "-o", out});
   if (e.exit_code != 0) throw std::runtime_error("remix export failed:\n" + e.err);
   return out;
 }
@@ -142,7 +137,7 @@ TEST(PeftExport, HydraHeadsShareTheOneAAndKeepLoraAlphaOverR) {
 TEST(PeftExport, ByCheckpointFileGivesTheSameAdapters) {
   auto by_run = exported("remix");
   auto out = runs().dir.file("by-file");
-  auto e = remix({"export", runs().checkpoint_of.at("remix"), "-o", out});
+  auto e = test::run_remix({"export", runs().checkpoint_of.at("remix"), "-o", out});
   ASSERT_EQ(e.exit_code, 0) << e.err;
   for (const auto* expert : {"expert_0", "expert_2"}) {
     model::SafetensorsFile a(fmt::format("{}/{}/adapter_model.safetensors", by_run, expert));
@@ -170,7 +165,7 @@ TEST(PeftExport, BadSourcesExitTwoNamingWhatIsWrong) {
       {{"generate", "hello"}, "give --model PATH, --run DB RUN or --checkpoint FILE"},
   };
   for (const auto& c : cases) {
-    auto out = remix(c.args);
+    auto out = test::run_remix(c.args);
     EXPECT_EQ(out.exit_code, 2) << c.args[1] << "\n" << out.err;
     EXPECT_NE(out.err.find(c.expected), std::string::npos) << c.expected << "\n" << out.err;
   }

@@ -15,23 +15,18 @@
 namespace remix {
 namespace {
 
-test::CommandResult remix(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {test::remix_bin(), "--plugin-path", test::test_plugin_dir()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return test::run_command(argv);
-}
-
 // The tiny trial of test_env.h, trained a few steps longer and recording squared-gradient precisions.
 std::string config(const test::TempDir& dir, const std::string& sweep) {
   auto tiny = test::tiny_trial_yaml(dir);
   auto train = tiny.find("train: {steps: 2,");
   EXPECT_NE(train, std::string::npos) << "tiny_trial_yaml changed: " << tiny;
   tiny.replace(train, 17, "train: {steps: 6, precision: sg,");
-  return dir.write("exp.yaml", "experiment: {name: mt, db: " + dir.file("r.db") + ", output_dir: " + dir.file("runs") +
-                                   "}\n" + tiny +
-                                   "router: {plugin: remix}\n"
-                                   "tasks: {add: {plugin: test_task, n_train: 24}, more: {plugin: test_task, n_train: 40}}\n" +
-                                   sweep);
+  return dir.write("exp.yaml",
+                   "experiment: {name: mt, db: " + dir.file("r.db") + ", output_dir: " + dir.file("runs") + "}\n" +
+                       tiny +
+                       "router: {plugin: remix}\n"
+                       "tasks: {add: {plugin: test_task, n_train: 24}, more: {plugin: test_task, n_train: 40}}\n" +
+                       sweep);
 }
 
 const std::string kSweep =
@@ -57,10 +52,10 @@ class Preview : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir;
-    auto r = remix({"run", config(*dir_, kSweep)});
+    auto r = test::run_remix_fixtures({"run", config(*dir_, kSweep)});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     db_ = dir_->file("r.db");
-    first_ = remix({"preview", db_, "--tasks-from", "mt", "--weights", "2"});
+    first_ = test::run_remix_fixtures({"preview", db_, "--tasks-from", "mt", "--weights", "2"});
   }
   static void TearDownTestSuite() { delete dir_; }
   static test::TempDir* dir_;
@@ -89,8 +84,9 @@ TEST_F(Preview, EveryApplicableRuleAtEveryWeightingIsRecordedWithItsSources) {
   // The per-task runs recorded their precision beside the checkpoint.
   EXPECT_EQ(count(db_, "SELECT count(*) FROM artifacts WHERE kind = 'precision/sg'"), 6);
   // ReMix's router learns only through the policy gradient: no squared gradient, merged arithmetically (named).
-  EXPECT_EQ(count(db_, "SELECT count(*) FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name LIKE "
-                       "'%remix%rule=precision-sg%' AND t.key = 'preview.arithmetic_tensors' AND t.value LIKE '%router%'"),
+  EXPECT_EQ(count(db_,
+                  "SELECT count(*) FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name LIKE "
+                  "'%remix%rule=precision-sg%' AND t.key = 'preview.arithmetic_tensors' AND t.value LIKE '%router%'"),
             3);
   // The single LoRA's factors all have a measured precision: nothing falls back.
   EXPECT_EQ(count(db_, "SELECT count(*) FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.name LIKE "
@@ -100,8 +96,10 @@ TEST_F(Preview, EveryApplicableRuleAtEveryWeightingIsRecordedWithItsSources) {
 
 TEST_F(Preview, AOneHotArithmeticPreviewEvaluatesExactlyLikeItsSourceRun) {
   ASSERT_EQ(first_.exit_code, 0) << first_.err;
-  auto rows = store::query_readonly(db_, "SELECT p.preview_run_id, p.source_run_id FROM preview_sources p JOIN runs r "
-                                         "ON r.id = p.preview_run_id WHERE p.weight = 1 AND r.name LIKE '%rule=arithmetic%'");
+  auto rows =
+      store::query_readonly(db_,
+                            "SELECT p.preview_run_id, p.source_run_id FROM preview_sources p JOIN runs r "
+                            "ON r.id = p.preview_run_id WHERE p.weight = 1 AND r.name LIKE '%rule=arithmetic%'");
   ASSERT_EQ(rows.rows.size(), 4u);  // two groups × two vertices
   for (const auto& r : rows.rows) {
     auto preview = std::get<std::int64_t>(r[0]), source = std::get<std::int64_t>(r[1]);
@@ -116,7 +114,8 @@ TEST_F(Preview, AOneHotArithmeticPreviewEvaluatesExactlyLikeItsSourceRun) {
 
 TEST_F(Preview, ASecondCallReusesWhatIsRecorded) {
   ASSERT_EQ(first_.exit_code, 0) << first_.err;
-  auto again = remix({"preview", db_, "--tasks-from", "mt", "--weights", "2", "--rules", "arithmetic"});
+  auto again =
+      test::run_remix_fixtures({"preview", db_, "--tasks-from", "mt", "--weights", "2", "--rules", "arithmetic"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("0 previews made, 6 recorded before"), std::string::npos) << again.out;
   EXPECT_EQ(count(db_, "SELECT count(*) FROM runs WHERE kind = 'preview'"), 15);
@@ -124,18 +123,18 @@ TEST_F(Preview, ASecondCallReusesWhatIsRecorded) {
 
 TEST_F(Preview, ResultsAndReportCompareThePreviewsWithTheRealTrials) {
   ASSERT_EQ(first_.exit_code, 0) << first_.err;
-  auto results = remix({"results", db_, "--previews", "--sweep", "mt"});
+  auto results = test::run_remix_fixtures({"results", db_, "--previews", "--sweep", "mt"});
   ASSERT_EQ(results.exit_code, 0) << results.err;
   for (const std::string s : {"spearman", "regret", "precision-sg", "delta-w", "add=0.5,more=0.5", "speedup"})
     EXPECT_NE(results.out.find(s), std::string::npos) << s << " missing from\n" << results.out;
-  auto csv = remix({"results", db_, "--previews", "-f", "csv"});
+  auto csv = test::run_remix_fixtures({"results", db_, "--previews", "-f", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_NE(csv.out.find("group,weighting,metric,real,arithmetic"), std::string::npos) << csv.out;
   // The ordinary results table shows the trials only.
-  auto plain = remix({"results", db_, "-f", "csv"});
+  auto plain = test::run_remix_fixtures({"results", db_, "-f", "csv"});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_EQ(plain.out.find("rule="), std::string::npos) << plain.out;
-  auto report = remix({"report", db_, "-o", dir_->file("report.html")});
+  auto report = test::run_remix_fixtures({"report", db_, "-o", dir_->file("report.html")});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   auto html = test::read_file(dir_->file("report.html"));
   EXPECT_NE(html.find("previews against real trials"), std::string::npos);
@@ -148,7 +147,7 @@ TEST_F(Preview, BadWeightingsAndRulesExit2NamingTheProblem) {
   auto expect_refused = [&](const std::vector<std::string>& extra, const std::string& message) {
     std::vector<std::string> args = {"preview", db_, "--tasks-from", "mt"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto r = remix(args);
+    auto r = test::run_remix_fixtures(args);
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_NE(r.err.find(message), std::string::npos) << "expected '" << message << "' in: " << r.err;
   };
@@ -159,7 +158,7 @@ TEST_F(Preview, BadWeightingsAndRulesExit2NamingTheProblem) {
   expect_refused({"--rules", "delta-w"}, "adapter.num_experts");
   expect_refused({"--rules", "median"}, "no merging rule 'median'");
   expect_refused({"--prior-precision", "-1"}, "--prior-precision");
-  auto none = remix({"preview", db_, "--tasks-from", "nope"});
+  auto none = test::run_remix_fixtures({"preview", db_, "--tasks-from", "nope"});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("nope"), std::string::npos) << none.err;
   EXPECT_EQ(count(db_, "SELECT count(*) FROM runs WHERE kind = 'preview'"), 15);  // nothing recorded by refusals
@@ -173,11 +172,11 @@ TEST(PreviewSources, AFailedSourceRunOrAGroupWithoutEveryTaskIsRefusedNamingTheR
       "    variant:\n"
       "      - {name: a, tasks.add.weight: 1, tasks.more.weight: 0}\n"
       "      - {name: b, tasks.add.weight: 0, tasks.more.weight: 1, adapter.r: 4}\n";
-  auto r = remix({"run", config(dir, mixed_only)});
+  auto r = test::run_remix_fixtures({"run", config(dir, mixed_only)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto db = dir.file("r.db");
   // Different adapter shapes are different groups: neither is complete, and the message says why.
-  auto shapes = remix({"preview", db, "--tasks-from", "mt"});
+  auto shapes = test::run_remix_fixtures({"preview", db, "--tasks-from", "mt"});
   EXPECT_EQ(shapes.exit_code, 2);
   EXPECT_NE(shapes.err.find("no run of the same config trains on"), std::string::npos) << shapes.err;
   EXPECT_NE(shapes.err.find("adapter.r (2 vs 4)"), std::string::npos) << shapes.err;
@@ -187,7 +186,7 @@ TEST(PreviewSources, AFailedSourceRunOrAGroupWithoutEveryTaskIsRefusedNamingTheR
     auto id = std::get<std::int64_t>(store->read("SELECT min(id) FROM runs WHERE kind = 'trial'").rows.at(0).at(0));
     store->fail(id, "made to fail by the test");
   }
-  auto failed = remix({"preview", db, "--tasks-from", "mt"});
+  auto failed = test::run_remix_fixtures({"preview", db, "--tasks-from", "mt"});
   EXPECT_EQ(failed.exit_code, 2);
   EXPECT_NE(failed.err.find("is failed"), std::string::npos) << failed.err;
   EXPECT_NE(failed.err.find("finish the sweep first"), std::string::npos) << failed.err;
@@ -199,19 +198,19 @@ TEST(PreviewSources, IvonRunsRecordTheirPrecisionAndPreviewsMergeByIt) {
   auto text = test::read_file(file);
   text.replace(text.find("precision: sg"), 13, "precision: none, optimizer: ivon, lr: 0.05");
   dir.write("exp.yaml", text);
-  auto r = remix({"run", file});
+  auto r = test::run_remix_fixtures({"run", file});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto db = dir.file("r.db");
   EXPECT_EQ(count(db, "SELECT count(*) FROM artifacts WHERE kind = 'precision/ivon'"), 2);
   EXPECT_EQ(count(db, "SELECT count(*) FROM artifacts WHERE kind = 'precision/sg'"), 0);
   // The rules these runs allow: arithmetic and precision-ivon (no squared gradients, a mixture: no delta-w).
-  auto p = remix({"preview", db, "--tasks-from", "mt", "--weights", "2"});
+  auto p = test::run_remix_fixtures({"preview", db, "--tasks-from", "mt", "--weights", "2"});
   ASSERT_EQ(p.exit_code, 0) << p.err;
   EXPECT_EQ(count(db, "SELECT count(*) FROM runs WHERE kind = 'preview' AND status = 'completed'"), 6);
   EXPECT_EQ(count(db, "SELECT count(*) FROM runs WHERE kind = 'preview' AND name LIKE '%rule=precision-ivon%'"), 3);
   // IVON measures the router too: nothing is merged arithmetically for want of a precision.
   EXPECT_EQ(count(db, "SELECT count(*) FROM tags WHERE key = 'preview.arithmetic_tensors' AND value = 'none'"), 3);
-  auto sg = remix({"preview", db, "--tasks-from", "mt", "--rules", "precision-sg"});
+  auto sg = test::run_remix_fixtures({"preview", db, "--tasks-from", "mt", "--rules", "precision-sg"});
   EXPECT_EQ(sg.exit_code, 2);
   EXPECT_NE(sg.err.find("has no precision/sg artifact"), std::string::npos) << sg.err;
 }

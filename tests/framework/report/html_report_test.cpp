@@ -38,7 +38,7 @@ std::string experiment(const test::TempDir& dir, const std::string& db) {
                                    test::tiny_trial_yaml(dir));
 }
 
-int count(const std::string& s, const std::string& what) {
+int occurrences(const std::string& s, const std::string& what) {
   int n = 0;
   for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
   return n;
@@ -69,7 +69,7 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   auto one = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset=1", "-o", filtered});
   ASSERT_EQ(one.exit_code, 0) << one.err;
   std::string filtered_html = test::read_file(filtered);
-  EXPECT_EQ(count(element(filtered_html, "train-loss", "svg"), "class=\"series\""), 1);
+  EXPECT_EQ(occurrences(element(filtered_html, "train-loss", "svg"), "class=\"series\""), 1);
   EXPECT_NE(filtered_html.find("<h1>remix report: all trials where router.offset=1</h1>"), std::string::npos);
   auto bad = test::run_command({test::remix_bin(), "report", db, "--where", "router.offset", "-o", filtered + "2"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -84,7 +84,7 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   ASSERT_NE(section, std::string::npos);
   auto chart = paired_html.find("id=\"paired-final/", section);
   ASSERT_NE(chart, std::string::npos);
-  EXPECT_EQ(count(paired_html.substr(chart, paired_html.find("</svg>", chart) - chart), "<circle"), 1);
+  EXPECT_EQ(occurrences(paired_html.substr(chart, paired_html.find("</svg>", chart) - chart), "<circle"), 1);
   // --replicate reaches the report: pairs by that key and the seed (one value here: one cluster, no t-interval).
   auto rep = test::run_command({test::remix_bin(), "report", db, "--against", "router.offset=0", "--replicate",
                                 "train.steps", "-o", paired + "r"});
@@ -113,10 +113,10 @@ TEST(HtmlReport, SelfContainedSvgChartsRenderInChromium) {
   // What the browser parsed: every chart is an SVG element with marks in it.
   std::string loss = element(dom.out, "train-loss", "svg"), ess = element(dom.out, "routing-ess", "svg");
   std::string bars = element(dom.out, "eval", "svg"), load = element(dom.out, "load-0", "svg");
-  EXPECT_EQ(count(loss, "class=\"series\""), 2) << loss;  // one line per group (router.offset 0 and 1)
-  EXPECT_EQ(count(ess, "class=\"series\""), 4) << ess;    // mean and worst per group
-  EXPECT_GE(count(bars, "class=\"bar\""), 2) << bars;     // the metric for each group
-  EXPECT_GE(count(load, "class=\"cell\""), 2) << load;    // a cell per site and expert
+  EXPECT_EQ(occurrences(loss, "class=\"series\""), 2) << loss;  // one line per group (router.offset 0 and 1)
+  EXPECT_EQ(occurrences(ess, "class=\"series\""), 4) << ess;    // mean and worst per group
+  EXPECT_GE(occurrences(bars, "class=\"bar\""), 2) << bars;     // the metric for each group
+  EXPECT_GE(occurrences(load, "class=\"cell\""), 2) << load;    // a cell per site and expert
 
   std::string png = dir.file("shot.png");
   auto shot_cmd = base;

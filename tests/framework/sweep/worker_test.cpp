@@ -78,7 +78,8 @@ TEST(Worker, AnExitedTrialNotYetReapedIsNotAnOrphan) {
   if (pid == 0) _exit(1);
   for (int i = 0; i < 500 && !is_zombie(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(is_zombie(pid));
-  // Its parent, this test binary, is a live remix process that will reap it: a worker about to record its end.
+  // Its parent, this test binary, runs the same program as the process asking and will reap it, as a worker
+  // about to record how its trial ended.
   EXPECT_TRUE(sweep::trial_process_alive(pid, 7));
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -91,7 +92,8 @@ TEST(Worker, AnExitedTrialNotYetReapedIsNotAnOrphan) {
 TEST(Worker, AnExitedTrialWhoseWorkerDiedIsAnOrphan) {
   // When a whole `remix run` is killed, its trials go to an init that may never reap them (a container's PID 1):
   // they stay zombies for good, and taking them for running trials would leave them `running` for ever (the CI
-  // failure of Trial.SigkillAtARandomStepResumesToTheSameMetrics). Here the parent that never reaps is a `sleep`.
+  // failure of Trial.SigkillAtARandomStepResumesToTheSameMetrics). Here the parent that never reaps is a `sleep`;
+  // Trial.SigkillAtARandomStepResumesToTheSameMetrics checks the whole case.
   test::ChildProcess parent({"/bin/sh", "-c", "sleep 0 & echo $!; exec sleep 5"});
   auto line = parent.read_line();
   ASSERT_TRUE(line.has_value());

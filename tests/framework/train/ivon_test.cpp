@@ -16,7 +16,7 @@ struct Quadratic {
   torch::Tensor loss(const torch::Tensor& theta) const { return 0.5 * (h * (theta - mu).pow(2)).sum(); }
 };
 
-IvonOptions options() {
+IvonOptions ivon_options() {
   IvonOptions o(0.1);
   o.ess(1e4).hess_init(1.0).beta1(0.9).beta2(0.999).weight_decay(1e-6);
   return o;
@@ -35,7 +35,7 @@ TEST(Ivon, RecoversTheMeanAndTheDiagonalHessianOfAQuadratic) {
   torch::manual_seed(0);
   Quadratic q;
   auto theta = torch::zeros({3}, torch::kFloat64).requires_grad_(true);
-  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, options());
+  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, ivon_options());
   train(opt, theta, q, 6000);
   EXPECT_TRUE(torch::allclose(theta.detach(), q.mu, 0, 0.02)) << theta;  // between steps θ holds the mean
   auto hessian = opt.precision(theta) / 1e4 - 1e-6;                      // λ (h + δ) → h
@@ -46,7 +46,7 @@ TEST(Ivon, RecoversTheMeanAndTheDiagonalHessianOfAQuadratic) {
 TEST(Ivon, AStepWithoutASampleLeavesTheHessianAndUsesTheMean) {
   Quadratic q;
   auto theta = torch::zeros({3}, torch::kFloat64).requires_grad_(true);
-  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, options());
+  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, ivon_options());
   opt.zero_grad();
   q.loss(theta).backward();
   opt.step();
@@ -59,7 +59,7 @@ TEST(Ivon, StateSurvivesSaveAndLoad) {
   torch::manual_seed(1);
   Quadratic q;
   auto theta = torch::zeros({3}, torch::kFloat64).requires_grad_(true);
-  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, options());
+  Ivon opt({torch::optim::OptimizerParamGroup({theta})}, ivon_options());
   train(opt, theta, q, 50);
   std::stringstream buffer;
   {
@@ -68,7 +68,7 @@ TEST(Ivon, StateSurvivesSaveAndLoad) {
     out.save_to(buffer);
   }
   auto copy = theta.detach().clone().requires_grad_(true);
-  Ivon restored({torch::optim::OptimizerParamGroup({copy})}, options());
+  Ivon restored({torch::optim::OptimizerParamGroup({copy})}, ivon_options());
   torch::serialize::InputArchive in;
   in.load_from(buffer);
   restored.load(in);

@@ -5,6 +5,7 @@
 // exactly one router per routing site and nothing else; a device this build cannot use is refused before
 // anything is recorded.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
@@ -37,12 +38,6 @@ std::string tiny_config(const test::TempDir& dir, const std::string& cache, cons
                    "eval: {max_examples: 8, batch_size: 8}\n" + extra);
 }
 
-test::CommandResult remix(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {test::remix_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return test::run_command(argv);
-}
-
 // Every metric of the trial run except wall-clock speeds and times: key -> step -> value.
 std::map<std::string, std::map<std::int64_t, double>> trial_metrics(const std::string& db) {
   auto rows = store::query_readonly(db, "SELECT m.key, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id "
@@ -56,12 +51,13 @@ std::map<std::string, std::map<std::int64_t, double>> trial_metrics(const std::s
 }
 
 std::string status_of(const std::string& db) {
-  return std::get<std::string>(store::query_readonly(db, "SELECT status FROM runs WHERE kind = 'trial'").rows.at(0).at(0));
+  return std::get<std::string>(
+      store::query_readonly(db, "SELECT status FROM runs WHERE kind = 'trial'").rows.at(0).at(0));
 }
 
 TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   test::TempDir dir;
-  auto r = remix({"run", tiny_config(dir, dir.file("cache"))});
+  auto r = test::run_remix({"run", tiny_config(dir, dir.file("cache"))});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(status_of(dir.file("r.db")), "completed");
   auto m = trial_metrics(dir.file("r.db"));
@@ -109,7 +105,7 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
   test::TempDir dir, cache;
   const std::vector<std::string> common = {"run", tiny_config(dir, cache.path()), "train.steps=4", "train.eval_every=2",
                                            "eval.validation=8"};
-  ASSERT_EQ(remix(common).exit_code, 0);
+  ASSERT_EQ(test::run_remix(common).exit_code, 0);
   auto rows = store::query_readonly(dir.file("r.db"),
                                     "SELECT o.metric, o.step, avg(o.score), count(*), m.value FROM "
                                     "eval_outcomes o JOIN metrics m ON m.run_id = o.run_id AND "
@@ -119,7 +115,8 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
     auto metric = std::get<std::string>(r[0]);
     EXPECT_TRUE(metric == "eval/math/exact_match" || metric == "eval/math/loss") << metric;
     EXPECT_EQ(std::get<std::int64_t>(r[3]), 8);  // eval.max_examples
-    EXPECT_NEAR(std::get<double>(r[2]), std::get<double>(r[4]), 1e-9) << metric << " step " << std::get<std::int64_t>(r[1]);
+    EXPECT_NEAR(std::get<double>(r[2]), std::get<double>(r[4]), 1e-9)
+        << metric << " step " << std::get<std::int64_t>(r[1]);
   }
   auto m = trial_metrics(dir.file("r.db"));
   for (const auto* key : {"val/math/exact_match", "val/math/loss", "final/math/loss"}) EXPECT_TRUE(m.count(key)) << key;
@@ -130,21 +127,22 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
            {"router.plugin=softmax"}, {"seed=1"}, {"router.plugin=softmax", "seed=1"}}) {
     std::vector<std::string> args = common;
     args.insert(args.end(), extra.begin(), extra.end());
-    ASSERT_EQ(remix(args).exit_code, 0);
+    ASSERT_EQ(test::run_remix(args).exit_code, 0);
   }
-  auto r = remix({"results", dir.file("r.db"), "--against", "router.plugin=softmax", "--format", "csv"});
+  auto r = test::run_remix({"results", dir.file("r.db"), "--against", "router.plugin=softmax", "--format", "csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("remix,"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("final/math/exact_match"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(",2,0,16,"), std::string::npos) << r.out;  // 2 seeds paired, none unpaired, 16 examples
-  r = remix({"results", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin"});
+  r = test::run_remix({"results", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("router.plugin chosen on val/loss"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(n=2) *"), std::string::npos) << r.out;
-  r = remix({"results", dir.file("r.db"), "--select-over", "router.plugin"});  // says what to choose over, not by what
+  r = test::run_remix(
+      {"results", dir.file("r.db"), "--select-over", "router.plugin"});  // says what to choose over, not by what
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--select-by"), std::string::npos) << r.err;
-  r = remix({"report", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin", "-o",
+  r = test::run_remix({"report", dir.file("r.db"), "--select-by", "val/loss", "--select-over", "router.plugin", "-o",
              dir.file("r.html")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(test::read_file(dir.file("r.html")).find("router.plugin chosen on val/loss"), std::string::npos);
@@ -152,16 +150,16 @@ TEST(Trial, PerExampleOutcomesAverageToTheRecordedMetric) {
 
 TEST(Trial, TheBaseModelDoesNotDependOnWhichTrialPretrainedIt) {
   test::TempDir a, b, cache_a, cache_b;
-  ASSERT_EQ(remix({"run", tiny_config(a, cache_a.path()), "train.steps=2", "router.plugin=lora",
+  ASSERT_EQ(test::run_remix({"run", tiny_config(a, cache_a.path()), "train.steps=2", "router.plugin=lora",
                    "adapter.num_experts=1", "adapter.top_k=1"}).exit_code, 0);  // draws nothing before
-  ASSERT_EQ(remix({"run", tiny_config(b, cache_b.path()), "train.steps=2"}).exit_code, 0);  // remix
+  ASSERT_EQ(test::run_remix({"run", tiny_config(b, cache_b.path()), "train.steps=2"}).exit_code, 0);  // remix
   EXPECT_EQ(base_sha(a.file("r.db")), base_sha(b.file("r.db")));
 }
 
 TEST(Trial, SameSeedGivesIdenticalMetrics) {
   test::TempDir a, b, cache;
-  ASSERT_EQ(remix({"run", tiny_config(a, cache.path())}).exit_code, 0);
-  ASSERT_EQ(remix({"run", tiny_config(b, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(a, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(b, cache.path())}).exit_code, 0);
   EXPECT_EQ(trial_metrics(a.file("r.db")), trial_metrics(b.file("r.db")));
 }
 
@@ -169,8 +167,12 @@ TEST(Trial, EvaluationDoesNotChangeTraining) {
   // ReMix sampling at evaluation draws random numbers; training must draw the same ones however often it
   // evaluates. Evaluating every 10 steps or only at the end: the same training losses at every step.
   test::TempDir a, b, cache;
-  ASSERT_EQ(remix({"run", tiny_config(a, cache.path()), "router.inference=sample", "train.eval_every=10"}).exit_code, 0);
-  ASSERT_EQ(remix({"run", tiny_config(b, cache.path()), "router.inference=sample", "train.eval_every=0"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(a, cache.path()), "router.inference=sample", "train.eval_every=10"})
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      test::run_remix({"run", tiny_config(b, cache.path()), "router.inference=sample", "train.eval_every=0"}).exit_code,
+      0);
   auto loss_a = trial_metrics(a.file("r.db"))["train/loss"], loss_b = trial_metrics(b.file("r.db"))["train/loss"];
   ASSERT_EQ(loss_a.size(), 40u);
   EXPECT_EQ(loss_a, loss_b);
@@ -191,15 +193,18 @@ int interrupt_at(const std::string& config, int step, int signal) {
 }
 
 TEST(Trial, SigkillAtARandomStepResumesToTheSameMetrics) {
+  // This test process adopts the orphans of the killed run and never reaps them, as a container's PID 1 may not:
+  // the killed trial stays a zombie, and must still count as dead (it stayed `running` for ever in CI once).
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
   test::TempDir reference, killed, cache;
-  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
   std::random_device rd;
   int step = 12 + static_cast<int>(rd() % 26);  // after the first checkpoint, before the end
   std::string config = tiny_config(killed, cache.path());
   int code = interrupt_at(config, step, SIGKILL);
   EXPECT_EQ(code, -SIGKILL) << "killed at step " << step;
   EXPECT_EQ(status_of(killed.file("r.db")), "running");  // nobody could record the end
-  auto r = remix({"run", config});
+  auto r = test::run_remix({"run", config});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming from"), std::string::npos) << r.err;
   EXPECT_EQ(status_of(killed.file("r.db")), "completed");
@@ -208,11 +213,11 @@ TEST(Trial, SigkillAtARandomStepResumesToTheSameMetrics) {
 
 TEST(Trial, SigtermCheckpointsMarksInterruptedAndResumes) {
   test::TempDir reference, stopped, cache;
-  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
   std::string config = tiny_config(stopped, cache.path());
   EXPECT_EQ(interrupt_at(config, 23, SIGTERM), 128 + SIGTERM);
   EXPECT_EQ(status_of(stopped.file("r.db")), "interrupted");
-  auto r = remix({"run", config});
+  auto r = test::run_remix({"run", config});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(trial_metrics(reference.file("r.db")), trial_metrics(stopped.file("r.db")));
 }
@@ -239,7 +244,7 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
   for (const auto& c : cases) {
     std::vector<std::string> args = {"run", config};
     args.insert(args.end(), c.overrides.begin(), c.overrides.end());
-    auto r = remix(args);
+    auto r = test::run_remix(args);
     EXPECT_EQ(r.exit_code, 2) << c.expected << "\n" << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << r.err;
   }
@@ -255,14 +260,18 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
 
 // The newest checkpoint of a trial's folder (the trial's recorded checkpoint artifact).
 fs::path recorded_checkpoint(const std::string& db, const std::string& where) {
-  return std::get<std::string>(store::query_readonly(db, "SELECT a.path FROM artifacts a JOIN runs r ON r.id = a.run_id "
-                                                         "WHERE a.kind = 'checkpoint' AND " + where).rows.at(0).at(0));
+  return std::get<std::string>(store::query_readonly(db,
+                                                     "SELECT a.path FROM artifacts a JOIN runs r ON r.id = a.run_id "
+                                                     "WHERE a.kind = 'checkpoint' AND " +
+                                                         where)
+                                   .rows.at(0)
+                                   .at(0));
 }
 
 TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
   test::TempDir dir, cache;
   std::string config = tiny_config(dir, cache.path(), "");
-  ASSERT_EQ(remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"}).exit_code, 0);
   std::string db = dir.file("r.db");
   fs::path theirs = recorded_checkpoint(db, "r.name = 'train.lr=0.01'");
   fs::path ours = recorded_checkpoint(db, "r.name = 'train.lr=0.02'");
@@ -272,7 +281,7 @@ TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
   fs::copy_file(theirs.string() + ".sha256", ours.string() + ".sha256", fs::copy_options::overwrite_existing);
   ASSERT_EQ(test::run_command({"/usr/bin/sqlite3", db, "UPDATE runs SET status = 'interrupted' "
                                                        "WHERE name = 'train.lr=0.02'"}).exit_code, 0);
-  auto r = remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"});
+  auto r = test::run_remix({"run", config, "train.steps=10", "train.lr=0.01,0.02"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("checkpoint of another config"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("train.lr"), std::string::npos) << r.err;
@@ -282,11 +291,11 @@ TEST(Trial, CheckpointOfAnotherConfigIsRefused) {
 TEST(Trial, ANewDatabaseNeverResumesFromAnotherDatabasesCheckpoints) {
   test::TempDir dir, cache;
   std::string config = tiny_config(dir, cache.path(), "");
-  ASSERT_EQ(remix({"run", config, "train.steps=10"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", config, "train.steps=10"}).exit_code, 0);
   auto first = trial_metrics(dir.file("r.db"));
   // The same experiment into a fresh database (the old one deleted; its trial folders left where they were).
   fs::remove(dir.file("r.db"));
-  auto r = remix({"run", config, "train.steps=10"});
+  auto r = test::run_remix({"run", config, "train.steps=10"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("resuming"), std::string::npos) << r.err;
   EXPECT_EQ(trial_metrics(dir.file("r.db")), first);  // trained from step 0 again: every metric is there
@@ -297,7 +306,7 @@ TEST(Trial, ANewDatabaseNeverResumesFromAnotherDatabasesCheckpoints) {
 TEST(Trial, MakesExactlyOneRouterPerRoutingSite) {
   test::TempDir dir, cache;
   std::string log = dir.file("routers.log");
-  auto r = remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
+  auto r = test::run_remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
                   "router.plugin=counting_router", "+router.log=" + log, "train.steps=2", "train.eval_every=0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(test::read_file(log), "layers.0.ffn\nlayers.1.ffn\n");  // 2 layers, gate/up/down share a site
@@ -314,16 +323,17 @@ TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
   };
   for (std::string device : {"cuda", "cuda:0", "cuda:7"}) {
     if (gpus > 0 && device != "cuda:7") continue;  // a device this machine has: ATinyTrialRunsOnCuda
-    auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=" + device});
+    auto r = test::run_remix({"run", tiny_config(dir, cache.path()), "runtime.device=" + device});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find(missing(device)), std::string::npos) << r.err;
   }
-  auto r = remix({"run", tiny_config(dir, cache.path()), "runtime.device=tpu"});
+  auto r = test::run_remix({"run", tiny_config(dir, cache.path()), "runtime.device=tpu"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("runtime.device: expected cpu, auto, cuda or cuda:N, got 'tpu'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir.file("r.db")));
   if (torch::cuda::is_available()) return;  // then auto means the GPU
-  ASSERT_EQ(remix({"run", tiny_config(dir, cache.path()), "runtime.device=auto", "train.steps=2"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(dir, cache.path()), "runtime.device=auto", "train.steps=2"}).exit_code,
+            0);
   EXPECT_EQ(std::get<std::string>(store::query_readonly(dir.file("r.db"), "SELECT value FROM tags WHERE key = "
                                                                            "'runtime.device'").rows.at(0).at(0)),
             "cpu");
@@ -333,7 +343,7 @@ TEST(Trial, ADeviceThisBuildCannotUseIsRefusedBeforeAnythingIsRecorded) {
 // found there: the trial fails naming the first such step, and nothing trained after it is recorded or checkpointed.
 TEST(Trial, ANonFiniteLossFailsTheTrialNamingItsStepAndRecordsNothingAfterIt) {
   test::TempDir dir, cache;
-  auto r = remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
+  auto r = test::run_remix({"--plugin-path", test::test_plugin_dir(), "run", tiny_config(dir, cache.path()),
                   "router.plugin=counting_router", "+router.nan_after=3", "train.log_every=5", "train.eval_every=0",
                   "train.checkpoint_every=2"});
   EXPECT_NE(r.exit_code, 0) << r.err;
@@ -362,8 +372,8 @@ TEST(Trial, ANonFiniteLossFailsTheTrialNamingItsStepAndRecordsNothingAfterIt) {
 TEST(Trial, ATinyTrialRunsOnCudaAndMatchesTheCpuRun) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device (this build or machine has none)";
   test::TempDir gpu, cpu, cache;
-  ASSERT_EQ(remix({"run", tiny_config(gpu, cache.path()), "runtime.device=cuda"}).exit_code, 0);
-  ASSERT_EQ(remix({"run", tiny_config(cpu, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(gpu, cache.path()), "runtime.device=cuda"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(cpu, cache.path())}).exit_code, 0);
   EXPECT_EQ(std::get<std::string>(store::query_readonly(gpu.file("r.db"), "SELECT value FROM tags WHERE key = "
                                                                            "'runtime.device'").rows.at(0).at(0)),
             "cuda:0");
@@ -377,7 +387,7 @@ TEST(Trial, ATinyTrialRunsOnCudaAndMatchesTheCpuRun) {
 // resumes (so the metrics equal an uninterrupted run's), and the refusal is in the log and the run's tags.
 TEST(Trial, AFlippedCheckpointIsRefusedAndThePreviousOneResumes) {
   test::TempDir reference, killed, cache;
-  ASSERT_EQ(remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(reference, cache.path())}).exit_code, 0);
   std::string config = tiny_config(killed, cache.path());
   EXPECT_EQ(interrupt_at(config, 35, SIGKILL), -SIGKILL);  // checkpoints at steps 20 and 30 are on disk
   fs::path newest;
@@ -385,7 +395,7 @@ TEST(Trial, AFlippedCheckpointIsRefusedAndThePreviousOneResumes) {
     if (e.path().filename() == "checkpoint-000000030.pt") newest = e.path();
   ASSERT_FALSE(newest.empty());
   test::flip_bytes(newest.string(), 4);
-  auto r = remix({"run", config});
+  auto r = test::run_remix({"run", config});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("checkpoint " + newest.string() + " is refused: its sha256"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("checkpoint-000000020.pt at step 20"), std::string::npos) << r.err;
@@ -395,7 +405,8 @@ TEST(Trial, AFlippedCheckpointIsRefusedAndThePreviousOneResumes) {
   ASSERT_EQ(tag.rows.size(), 1u);
   EXPECT_NE(std::get<std::string>(tag.rows[0][0]).find("the file is corrupt"), std::string::npos);
   // The checkpoint artifact is recorded with the digest its seal holds.
-  auto artifact = store::query_readonly(killed.file("r.db"), "SELECT path, sha256 FROM artifacts WHERE kind = 'checkpoint'");
+  auto artifact =
+      store::query_readonly(killed.file("r.db"), "SELECT path, sha256 FROM artifacts WHERE kind = 'checkpoint'");
   ASSERT_EQ(artifact.rows.size(), 1u);
   auto path = std::get<std::string>(artifact.rows[0][0]);
   EXPECT_EQ(test::read_file(path + ".sha256").substr(0, 64), std::get<std::string>(artifact.rows[0][1]));
@@ -403,13 +414,13 @@ TEST(Trial, AFlippedCheckpointIsRefusedAndThePreviousOneResumes) {
 
 TEST(Trial, AFlippedBaseCacheIsPretrainedAgain) {
   test::TempDir first, second, cache;
-  ASSERT_EQ(remix({"run", tiny_config(first, cache.path()), "train.steps=2"}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(first, cache.path()), "train.steps=2"}).exit_code, 0);
   fs::path cached;
   for (const auto& e : fs::directory_iterator(cache.path()))
     if (e.path().extension() == ".pt") cached = e.path();
   ASSERT_FALSE(cached.empty());
   test::flip_bytes(cached.string(), 4);
-  auto r = remix({"run", tiny_config(second, cache.path()), "train.steps=2"});
+  auto r = test::run_remix({"run", tiny_config(second, cache.path()), "train.steps=2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("base model: the cached " + cached.string() + " is refused"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pretraining on"), std::string::npos) << r.err;
