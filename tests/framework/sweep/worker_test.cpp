@@ -24,10 +24,7 @@ struct Fixture {
   std::string cfg = dir.write("exp.yaml", "experiment: {name: w, db: " + db +
                                               "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
                                               test::tiny_trial_yaml(dir));
-  test::CommandResult remix(std::vector<std::string> args) const {
-    args.insert(args.begin(), {test::remix_bin(), "--plugin-path", test::test_plugin_dir()});
-    return test::run_command(args);
-  }
+  test::CommandResult remix(std::vector<std::string> args) const { return test::run_remix_fixtures(std::move(args)); }
   std::vector<std::vector<store::SqlValue>> rows(const std::string& sql) const {
     return store::query_readonly(db, sql).rows;
   }
