@@ -1,43 +1,12 @@
-// c10d rendezvous, collectives and the bucketed gradient averager (see data_parallel.h). The few API differences
-// between LibTorch 1.13 and 2.x that touch c10d are guarded here and nowhere else.
-#include "train/data_parallel.h"
-
+// c10d rendezvous, heartbeat and collectives (see data_parallel.h); the gradient averager is in
+// gradient_averager.cpp, what this build's c10d has in data_parallel_c10d.h.
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "remix/errors.h"
-
-#include <torch/version.h>
-
-// Gloo's headers come with libgloo-dev for Debian's LibTorch (CMake defines REMIX_NO_GLOO for a LibTorch without
-// its own); ProcessGroupGloo.hpp declares its class only under USE_C10D_GLOO.
-#if !defined(REMIX_NO_GLOO) && __has_include(<gloo/algorithm.h>) && \
-    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>)
-#define REMIX_WITH_GLOO 1
-#ifndef USE_C10D_GLOO
-#define USE_C10D_GLOO
-#endif
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#endif
-// NCCL (GPU ranks): a CUDA LibTorch 2.x defines USE_C10D_NCCL for its users; the nccl.h it was built with must be the
-// one seen here (ProcessGroupNCCL::Options' layout depends on it), so CMake points at it or defines REMIX_NO_NCCL.
-#if !defined(REMIX_NO_NCCL) && defined(USE_C10D_NCCL) && TORCH_VERSION_MAJOR >= 2 && __has_include(<nccl.h>) && \
-    __has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
-#define REMIX_WITH_NCCL 1
-#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
-#endif
-#if defined(REMIX_WITH_GLOO) || defined(REMIX_WITH_NCCL)
-#define REMIX_WITH_C10D 1
-#include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#endif
+#include "train/data_parallel_c10d.h"
 
 namespace remix::train {
 
@@ -77,7 +46,6 @@ void require_data_parallel(const std::string& asked_by, const std::string& devic
 
 #ifndef REMIX_WITH_C10D
 
-struct DataParallel::Impl {};
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
   require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size), o.device);
   throw std::logic_error("DataParallel::join: a backend without c10d");  // not reached
@@ -92,22 +60,8 @@ void DataParallel::broadcast(std::vector<torch::Tensor>) {}
 std::vector<double> DataParallel::sum(const std::vector<double>& v) { return v; }
 torch::Tensor DataParallel::all_gather(const torch::Tensor& t) { return t.unsqueeze(0); }
 std::vector<double> DataParallel::gather_values(const std::vector<double>& v) { return v; }
-struct DataParallel::GradientAverager::State {};
-DataParallel::GradientAverager::GradientAverager(DataParallel&, std::vector<torch::Tensor>, std::int64_t) {}
-DataParallel::GradientAverager::~GradientAverager() = default;
-void DataParallel::GradientAverager::arm() {}
-void DataParallel::GradientAverager::finish() {}
-std::size_t DataParallel::GradientAverager::buckets() const { return 0; }
 
 #else
-
-// LibTorch 2.x split c10d's ProcessGroup into a dispatcher and per-device Backends (ProcessGroupGloo and
-// ProcessGroupNCCL are Backends); in 1.13 ProcessGroupGloo is itself the ProcessGroup. Both have these collectives.
-#if TORCH_VERSION_MAJOR >= 2
-using CollectiveGroup = c10d::Backend;
-#else
-using CollectiveGroup = c10d::ProcessGroup;
-#endif
 
 namespace {
 
@@ -151,71 +105,58 @@ c10::intrusive_ptr<CollectiveGroup> create_group(const RendezvousOptions& o, c10
 
 }  // namespace
 
-struct DataParallel::Impl {
-  RendezvousOptions o;
-  c10::intrusive_ptr<c10d::TCPStore> store;       // collectives' rendezvous; rank 0 hosts it
-  c10::intrusive_ptr<c10d::TCPStore> beat_store;  // the heartbeat thread's own connection
-  c10::intrusive_ptr<CollectiveGroup> group;
-  torch::Device device{torch::kCPU};  // where the group's tensors live: the host for Gloo, the rank's GPU for NCCL
-  std::thread beat;
-  std::mutex beat_mutex;
-  std::condition_variable beat_wake;
-  bool stopping = false;
-
-  ~Impl() {
-    {
-      std::lock_guard<std::mutex> lock(beat_mutex);
-      stopping = true;
-    }
-    beat_wake.notify_all();
-    if (beat.joinable()) beat.join();
+DataParallel::Impl::~Impl() {
+  {
+    std::lock_guard<std::mutex> lock(beat_mutex);
+    stopping = true;
   }
+  beat_wake.notify_all();
+  if (beat.joinable()) beat.join();
+}
 
-  void start_heartbeat() {
-    beat = std::thread([this] {
-      std::unique_lock<std::mutex> lock(beat_mutex);
-      while (!stopping) {
-        try {
-          beat_store->add(beat_key(o.rank), 1);
-        } catch (const std::exception&) {
-          return;  // the store's host is gone; the next collective says so
-        }
-        beat_wake.wait_for(lock, std::chrono::seconds(1), [this] { return stopping; });
+void DataParallel::Impl::start_heartbeat() {
+  beat = std::thread([this] {
+    std::unique_lock<std::mutex> lock(beat_mutex);
+    while (!stopping) {
+      try {
+        beat_store->add(beat_key(o.rank), 1);
+      } catch (const std::exception&) {
+        return;  // the store's host is gone; the next collective says so
       }
-    });
-  }
-
-  // Which rank is gone: the one whose heartbeat stopped moving, or rank 0 when its store cannot be reached.
-  std::string describe_failure(const std::string& cause) {
-    std::vector<std::int64_t> before(o.world_size), after(o.world_size);
-    try {
-      store->setTimeout(std::chrono::seconds(5));
-      for (int r = 0; r < o.world_size; ++r) before[r] = store->add(beat_key(r), 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-      for (int r = 0; r < o.world_size; ++r) after[r] = store->add(beat_key(r), 0);
-    } catch (const std::exception&) {
-      return fmt::format("rank 0 of {} (the rendezvous host at {}:{}) is gone; rank {} stops ({})", o.world_size,
-                         o.master_addr, o.master_port, o.rank, cause);
+      beat_wake.wait_for(lock, std::chrono::seconds(1), [this] { return stopping; });
     }
-    std::vector<std::string> dead;
-    for (int r = 0; r < o.world_size; ++r)
-      if (r != o.rank && before[r] == after[r]) dead.push_back(std::to_string(r));
-    if (!dead.empty())
-      return fmt::format("rank {} of {} stopped (no heartbeat for 2.5 s); rank {} stops ({})",
-                         fmt::join(dead, ", "), o.world_size, o.rank, cause);
-    return fmt::format("a collective among the {} ranks failed or ran past runtime.dist_timeout ({} s) while every "
-                       "rank still beats; rank {} stops ({})",
-                       o.world_size, o.timeout_s, o.rank, cause);
-  }
+  });
+}
 
-  void wait(const c10::intrusive_ptr<c10d::Work>& work) {
-    try {
-      work->wait();
-    } catch (const std::exception& e) {
-      throw RankLost(describe_failure(e.what()));
-    }
+std::string DataParallel::Impl::describe_failure(const std::string& cause) {
+  std::vector<std::int64_t> before(o.world_size), after(o.world_size);
+  try {
+    store->setTimeout(std::chrono::seconds(5));
+    for (int r = 0; r < o.world_size; ++r) before[r] = store->add(beat_key(r), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    for (int r = 0; r < o.world_size; ++r) after[r] = store->add(beat_key(r), 0);
+  } catch (const std::exception&) {
+    return fmt::format("rank 0 of {} (the rendezvous host at {}:{}) is gone; rank {} stops ({})", o.world_size,
+                       o.master_addr, o.master_port, o.rank, cause);
   }
-};
+  std::vector<std::string> dead;
+  for (int r = 0; r < o.world_size; ++r)
+    if (r != o.rank && before[r] == after[r]) dead.push_back(std::to_string(r));
+  if (!dead.empty())
+    return fmt::format("rank {} of {} stopped (no heartbeat for 2.5 s); rank {} stops ({})", fmt::join(dead, ", "),
+                       o.world_size, o.rank, cause);
+  return fmt::format("a collective among the {} ranks failed or ran past runtime.dist_timeout ({} s) while every "
+                     "rank still beats; rank {} stops ({})",
+                     o.world_size, o.timeout_s, o.rank, cause);
+}
+
+void DataParallel::Impl::wait(const c10::intrusive_ptr<c10d::Work>& work) {
+  try {
+    work->wait();
+  } catch (const std::exception& e) {
+    throw RankLost(describe_failure(e.what()));
+  }
+}
 
 std::unique_ptr<DataParallel> DataParallel::join(const RendezvousOptions& o) {
   require_data_parallel(fmt::format("WORLD_SIZE={}", o.world_size), o.device);  // before any rank waits for this one
@@ -306,126 +247,6 @@ std::vector<double> DataParallel::gather_values(const std::vector<double>& value
     out.insert(out.end(), row.data_ptr<double>(), row.data_ptr<double>() + row.numel());
   }
   return out;
-}
-
-// --- gradient averaging ---
-
-struct DataParallel::GradientAverager::State {
-  struct Bucket {
-    torch::Tensor flat;
-    std::vector<std::size_t> params;      // indices into State::params
-    std::vector<std::int64_t> offsets;    // of each param in flat
-    std::size_t arrived = 0;
-    c10::intrusive_ptr<c10d::Work> work;  // set once launched
-  };
-  DataParallel* group = nullptr;
-  std::vector<torch::Tensor> params;
-  std::vector<std::size_t> bucket_of, slot_of;
-  std::vector<std::uint8_t> seen;
-  std::vector<Bucket> buckets;
-  std::size_t next_launch = 0;
-  bool armed = false;
-  std::mutex mutex;
-
-  void launch_ready() {  // in bucket order on every rank, so the ranks' collectives pair up
-    while (next_launch < buckets.size() && buckets[next_launch].arrived == buckets[next_launch].params.size()) {
-      std::vector<at::Tensor> one{buckets[next_launch].flat};
-      buckets[next_launch].work = group->impl_->group->allreduce(one);
-      ++next_launch;
-    }
-  }
-
-  void on_grad(std::size_t i, const torch::Tensor& grad) {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!armed || seen[i]) return;
-    auto& b = buckets[bucket_of[i]];
-    b.flat.narrow(0, b.offsets[slot_of[i]], grad.numel()).copy_(grad.detach().reshape(-1));
-    seen[i] = 1;
-    ++b.arrived;
-    launch_ready();
-  }
-};
-
-DataParallel::GradientAverager::GradientAverager(DataParallel& group, std::vector<torch::Tensor> parameters,
-                                                 std::int64_t bucket_elements)
-    : state_(std::make_shared<State>()) {
-  auto& s = *state_;
-  s.group = &group;
-  s.params = std::move(parameters);
-  s.bucket_of.resize(s.params.size());
-  s.slot_of.resize(s.params.size());
-  s.seen.assign(s.params.size(), 0);
-  // Backward produces the last layers' gradients first: buckets are filled from the last parameter backwards.
-  std::vector<std::vector<std::size_t>> groups(1);
-  std::int64_t filled = 0;
-  for (std::size_t j = s.params.size(); j-- > 0;) {
-    TORCH_CHECK(s.params[j].scalar_type() == s.params[0].scalar_type(), "GradientAverager: one dtype expected");
-    if (filled > 0 && filled + s.params[j].numel() > bucket_elements) {
-      groups.emplace_back();
-      filled = 0;
-    }
-    groups.back().push_back(j);
-    filled += s.params[j].numel();
-  }
-  for (const auto& members : groups) {
-    if (members.empty()) continue;
-    State::Bucket b;
-    std::int64_t size = 0;
-    for (auto j : members) {
-      s.bucket_of[j] = s.buckets.size();
-      s.slot_of[j] = b.params.size();
-      b.params.push_back(j);
-      b.offsets.push_back(size);
-      size += s.params[j].numel();
-    }
-    b.flat = torch::zeros({size}, s.params[members[0]].options().requires_grad(false));
-    s.buckets.push_back(std::move(b));
-  }
-  std::weak_ptr<State> weak = state_;
-  for (std::size_t j = 0; j < s.params.size(); ++j)
-    s.params[j].register_hook([weak, j](const torch::Tensor& grad) {
-      if (auto state = weak.lock()) state->on_grad(j, grad);
-    });
-}
-
-DataParallel::GradientAverager::~GradientAverager() = default;  // the hooks hold a weak pointer and go quiet
-
-std::size_t DataParallel::GradientAverager::buckets() const { return state_->buckets.size(); }
-
-void DataParallel::GradientAverager::arm() {
-  auto& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mutex);
-  for (auto& b : s.buckets) {
-    b.flat.zero_();
-    b.arrived = 0;
-    b.work.reset();
-  }
-  std::fill(s.seen.begin(), s.seen.end(), 0);
-  s.next_launch = 0;
-  s.armed = true;
-}
-
-void DataParallel::GradientAverager::finish() {
-  auto& s = *state_;
-  std::unique_lock<std::mutex> lock(s.mutex);
-  s.armed = false;
-  // A parameter no gradient reached this step (its bucket slice stays zero) must not keep its bucket back.
-  for (auto& b : s.buckets) b.arrived = b.params.size();
-  s.launch_ready();
-  torch::NoGradGuard no_grad;
-  const double world = s.group->world_size();
-  for (auto& b : s.buckets) {
-    s.group->impl_->wait(b.work);
-    b.flat.div_(world);
-    for (std::size_t slot = 0; slot < b.params.size(); ++slot) {
-      auto& p = s.params[b.params[slot]];
-      auto averaged = b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes());
-      if (p.grad().defined())
-        p.mutable_grad().copy_(averaged);
-      else
-        p.mutable_grad() = averaged.clone();
-    }
-  }
 }
 
 #endif

@@ -1,8 +1,8 @@
 // Data parallelism over PyTorch's own distributed engine, c10d (docs/architecture.md §13): the ranks of one trial
 // meet at a TCPStore rendezvous, check they run the same trial, and talk through a Gloo process group (CPU ranks) or
 // an NCCL one (GPU ranks, a CUDA LibTorch 2.x build).
-// This is the one place that knows c10d's types; the trainer sees ranks, broadcasts, sums, gathers and a
-// gradient averager. A rank that dies or stops answering turns every other rank's next collective into
+// The trainer sees ranks, broadcasts, sums, gathers and a gradient averager here; c10d's types stay in
+// data_parallel_c10d.h, private to data_parallel.cpp and gradient_averager.cpp. A rank that dies or stops answering turns every other rank's next collective into
 // `RankLost`, which names it (each rank beats a counter in the store once a second; the one whose counter
 // stopped is named), so a lost rank never hangs the trial.
 #pragma once

@@ -25,9 +25,6 @@ using test::status_of;
 using test::tiny_config;
 using test::trial_metrics;
 
-
-
-
 TEST(Trial, TinyRunLearnsRecordsEvalAndKeepsReMixEssAtK) {
   test::TempDir dir;
   auto r = test::run_remix({"run", tiny_config(dir, dir.file("cache"))});
