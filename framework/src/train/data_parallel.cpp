@@ -1,5 +1,7 @@
 // c10d rendezvous, heartbeat and collectives (see data_parallel.h); the gradient averager is in
 // gradient_averager.cpp, what this build's c10d has in data_parallel_c10d.h.
+#include "train/data_parallel.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join (fmt 11 keeps it here)
 

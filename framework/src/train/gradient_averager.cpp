@@ -1,5 +1,7 @@
 // DataParallel::GradientAverager (see data_parallel.h): gradients copied into buckets by autograd hooks as backward
 // produces them, each bucket all-reduced as soon as it is full, the rank average left in every .grad().
+#include "train/data_parallel.h"
+
 #include <algorithm>
 #include <mutex>
 
