@@ -4,6 +4,12 @@
 // (REMIX_C10D_SOURCES), so they agree on what the group holds.
 #pragma once
 
+// Another source including this without the same definitions would see another DataParallel::Impl: a silent
+// one-definition-rule break, so it is refused here.
+#ifndef REMIX_C10D_SOURCE
+#error "data_parallel_c10d.h: add this source to REMIX_C10D_SOURCES in CMakeLists.txt"
+#endif
+
 #include <torch/version.h>
 
 #include <condition_variable>
