@@ -93,10 +93,17 @@ std::string blas_core() {
 std::string summary() {
   auto features = cpu_features();
   auto detected = blas_core_detected();
+  auto core = blas_core();
+  std::string origin;
+  if (!detected.empty()) {
+    origin = " (asked for; OpenBLAS chose " + detected + ")";
+  } else if (!blas_core_from_environment().empty()) {
+    auto wider = blas_core_narrower_than_cpu(core, cpu_flags());
+    origin = " (OPENBLAS_CORETYPE from the environment" + (wider.empty() ? "" : "; the CPU's own: " + wider) + ")";
+  }
   return "CPU " + cpu_model() + " [" + cpu_id() + "]" + (features.empty() ? "" : " (" + features + ")") + ", " +
-         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " +
-         blas_core() + (detected.empty() ? "" : " (asked for; OpenBLAS chose " + detected + ")") + ", " +
-         blas_threading_name(blas_threading()) + " threads";
+         std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores; BLAS " + blas_library() + ", kernel " + core +
+         origin + ", " + blas_threading_name(blas_threading()) + " threads";
 }
 
 }  // namespace remix::machine

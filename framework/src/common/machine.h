@@ -20,7 +20,8 @@ std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, l
 std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
 // "CPU AMD EPYC [AuthenticAMD family 25 model 1 stepping 1] (avx2 fma avx), 2 cores; BLAS /usr/lib/.../
 // libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";
-// the kernel says "(asked for; OpenBLAS chose Prescott)" where remix set it (common/library_environment.h)
+// the kernel says "(asked for; OpenBLAS chose Prescott)" where remix set it, "(OPENBLAS_CORETYPE from the
+// environment; the CPU's own: Cooperlake)" where the environment did (common/library_environment.h)
 std::string summary();
 
 }  // namespace remix::machine

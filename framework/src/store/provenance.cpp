@@ -37,6 +37,8 @@ std::map<std::string, std::string> provenance_tags() {
   t["blas.core"] = machine::blas_core();  // the kernel OpenBLAS runs on this CPU
   if (auto detected = blas_core_detected(); !detected.empty())
     t["blas.core_detected"] = detected;  // what OpenBLAS chose before remix asked for blas.core
+  if (auto named = blas_core_from_environment(); !named.empty())
+    t["blas.core_from_environment"] = named;  // OPENBLAS_CORETYPE as the user's environment set it
   t["blas.threading"] = blas_threading_name(blas_threading());  // OpenMP shares LibTorch's pool, pthreads does not
   const char* spin = std::getenv("GOMP_SPINCOUNT");
   t["openmp.spincount"] = spin ? spin : "default";

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "common/interrupt.h"
+#include "common/library_environment.h"
 #include "common/process_exit.h"
 #include "common/log.h"
 #include "sweep/trial_process.h"
@@ -37,6 +38,7 @@ void record_unfinished(store::ResultsStore& store, const TrialProcess& p) {
 
 WorkerSummary run_worker(store::ResultsStore& store, const WorkerOptions& o) {
   std::string program = boost::dll::program_location().string();
+  if (auto slow_kernel = blas_core_warning(); !slow_kernel.empty()) log::warn("{}", slow_kernel);  // once per worker
   InterruptGuard interrupt;
   WorkerSummary summary;
   std::vector<std::unique_ptr<TrialProcess>> running;

@@ -1,11 +1,14 @@
 // The environment remix's binaries give the libraries they load (common/library_environment.h): OpenBLAS's kernel
 // is named by the CPU's extensions only where OpenBLAS fell back to a pre-AVX kernel, a kernel the user names is
-// kept, and `remix --version` says which kernel runs (and what OpenBLAS had chosen, where remix asked for another).
+// kept but said (by `remix --version`, the run's tags and a warning where the CPU has wider vectors), and `remix
+// --version` says which kernel runs (and what OpenBLAS had chosen, where remix asked for another).
 #include "common/library_environment.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "common/machine.h"
+#include "store/query.h"
 #include "support/test_env.h"
 
 namespace remix {
@@ -34,6 +37,31 @@ TEST(LibraryEnvironment, OpenBlasOwnChoiceIsKeptWhereItChoseAnAvxKernelOrTheCpuH
   EXPECT_EQ(blas_core_override("unknown", kAvx512Bf16), "");  // not OpenBLAS
 }
 
+TEST(LibraryEnvironment, AKernelIsNarrowerThanTheCpuWhereTheCpuHasWiderVectors) {
+  EXPECT_EQ(blas_core_narrower_than_cpu("Haswell", kAvx512Bf16), "Cooperlake");  // the EPYC of family 26
+  EXPECT_EQ(blas_core_narrower_than_cpu("Zen", kAvx512Bf16), "Cooperlake");
+  EXPECT_EQ(blas_core_narrower_than_cpu("Prescott", {"avx", "avx2", "fma"}), "Haswell");
+  EXPECT_EQ(blas_core_narrower_than_cpu("SkylakeX", kAvx512Bf16), "");  // as wide (BF16 does not widen sgemm)
+  EXPECT_EQ(blas_core_narrower_than_cpu("Haswell", {"avx", "avx2", "fma"}), "");
+  EXPECT_EQ(blas_core_narrower_than_cpu("Sandybridge", {"avx"}), "");  // nothing wider to name without AVX2/FMA
+  EXPECT_EQ(blas_core_narrower_than_cpu("unknown", kAvx512Bf16), "");  // not OpenBLAS
+}
+
+// The environment's OPENBLAS_CORETYPE is the user's only where remix's re-execution did not set it.
+TEST(LibraryEnvironment, TheEnvironmentsKernelIsTheUsersUnlessRemixSetIt) {
+  const char* saved = std::getenv("OPENBLAS_CORETYPE");
+  std::string saved_value = saved ? saved : "";
+  ASSERT_EQ(std::getenv("REMIX_OPENBLAS_DETECTED"), nullptr);  // the test binary does not re-execute
+  setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+  EXPECT_EQ(blas_core_from_environment(), "Haswell");
+  setenv("REMIX_OPENBLAS_DETECTED", "Prescott", 1);
+  EXPECT_EQ(blas_core_from_environment(), "");
+  unsetenv("REMIX_OPENBLAS_DETECTED");
+  unsetenv("OPENBLAS_CORETYPE");
+  EXPECT_EQ(blas_core_from_environment(), "");
+  if (saved) setenv("OPENBLAS_CORETYPE", saved_value.c_str(), 1);
+}
+
 std::string kernel_line(const std::string& version_output) {
   auto at = version_output.find("kernel ");
   return at == std::string::npos ? "" : version_output.substr(at, version_output.find(',', at) - at);
@@ -53,11 +81,30 @@ TEST(LibraryEnvironment, TheRemixBinaryRunsAnAvxKernelOnAnAvxCpu) {
     EXPECT_NE(kernel.rfind(std::string("kernel ") + pre_avx, 0), 0u) << r.out;
 }
 
-TEST(LibraryEnvironment, AKernelTheUserNamesIsKept) {
+// One machine of this kind exported OPENBLAS_CORETYPE=Haswell to every process, on an EPYC with AVX-512: the kernel
+// is kept, and said — by `--version`, in the run's tags, and by a warning of `remix run` where the CPU has wider
+// vectors.
+TEST(LibraryEnvironment, AKernelTheUserNamesIsKeptAndSaid) {
   auto r = test::run_command({test::remix_bin(), "--version"}, {{"OPENBLAS_CORETYPE", "Haswell"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   if (kernel_line(r.out) == "kernel unknown") GTEST_SKIP() << "the BLAS loaded is not OpenBLAS: " << r.out;
-  EXPECT_EQ(kernel_line(r.out), "kernel Haswell") << r.out;
+  EXPECT_EQ(kernel_line(r.out).rfind("kernel Haswell (OPENBLAS_CORETYPE from the environment", 0), 0u) << r.out;
+  auto wider = blas_core_narrower_than_cpu("Haswell", machine::cpu_flags());
+  EXPECT_EQ(r.out.find("the CPU's own: " + wider) != std::string::npos, !wider.empty()) << r.out;
+
+  test::TempDir dir;
+  auto db = dir.file("r.db");
+  auto cfg = dir.write("exp.yaml", "experiment: {name: k, db: " + db +
+                                       "}\nrouter: {plugin: test_router}\ntasks: {add: {plugin: test_task}}\n" +
+                                       test::tiny_trial_yaml(dir));
+  auto run = test::run_command({test::remix_bin(), "--plugin-path", test::test_plugin_dir(), "run", cfg},
+                               {{"OPENBLAS_CORETYPE", "Haswell"}});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto warning = "warning: OPENBLAS_CORETYPE=Haswell in the environment: OpenBLAS runs its Haswell kernel";
+  EXPECT_EQ(run.err.find(warning) != std::string::npos, !wider.empty()) << run.err;
+  auto tags = store::query_readonly(db, "SELECT value FROM tags WHERE key = 'blas.core_from_environment'").rows;
+  ASSERT_FALSE(tags.empty());
+  for (const auto& tag : tags) EXPECT_EQ(store::to_text(tag[0]), "Haswell");
 }
 
 }  // namespace
