@@ -92,6 +92,10 @@ const std::vector<ParamSpec> kCore = {
     param("train.lr", T::Float, "3e-3", "adapter learning rate (peak)").range(0, 10),
     param("train.router_lr", T::Float, "null", "router learning rate; null = train.lr").range(0, 10),
     param("train.weight_decay", T::Float, "0.0", "AdamW weight decay").range(0, 10),
+    param("train.adam_eps", T::Float, "1e-8",
+          "AdamW's epsilon: gradients far below it move a weight by less than lr (1e-6 in many LLM recipes)")
+        .range(1e-12, 1)
+        .in_key_when_set(),
     param("train.warmup_steps", T::Int, "20", "linear warmup steps").at_least(0),
     param("train.schedule", T::Choice, "cosine", "learning-rate decay after warmup").one_of("cosine|linear|constant"),
     param("train.grad_clip", T::Float, "1.0", "gradient-norm clip (0 = off)").at_least(0),

@@ -40,6 +40,8 @@ void refuse_settings_without_effect(const config::ResolvedConfig& cfg, const Tra
         throw ConfigError(fmt::format("{}: set, but train.optimizer is {}; IVON's settings act only with "
                                       "train.optimizer: ivon",
                                       key, o.optimizer));
+  if (o.optimizer == "ivon" && set("train.adam_eps"))
+    throw ConfigError("train.adam_eps: set, but train.optimizer is ivon; it acts only with train.optimizer: adamw");
   if (!o.precision_sg && set("train.precision_examples"))
     throw ConfigError("train.precision_examples: set, but train.precision is none; it caps the examples of the "
                       "squared-gradient precision (train.precision: sg)");
@@ -61,6 +63,7 @@ TrainerOptions TrainerOptions::from(const config::ResolvedConfig& cfg) {
   o.lr = cfg.get_float("train.lr");
   o.router_lr = cfg.at("train.router_lr").is_null() ? o.lr : cfg.get_float("train.router_lr");
   o.weight_decay = cfg.get_float("train.weight_decay");
+  o.adam_eps = cfg.get_float("train.adam_eps");
   o.grad_clip = cfg.get_float("train.grad_clip");
   o.grad_clip_scope = cfg.get_string("train.grad_clip_scope");
   o.schedule = cfg.get_string("train.schedule");
@@ -123,7 +126,7 @@ Trainer::Trainer(TrainerOptions options, AdaptedModel& model, const TaskSet& tas
     ivon_ = ivon.get();
     optimizer_ = std::move(ivon);
   } else {
-    auto opts = torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay);
+    auto opts = torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay).eps(o_.adam_eps);
     groups.emplace_back(adapters, std::make_unique<torch::optim::AdamWOptions>(opts));
     if (!routers.empty())
       groups.emplace_back(routers, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(opts).lr(o_.router_lr)));

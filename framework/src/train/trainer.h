@@ -39,7 +39,7 @@ namespace remix::train {
 struct TrainerOptions {
   std::int64_t steps = 400, batch_size = 16, warmup_steps = 20, samples = 4, top_k = 2;
   std::int64_t log_every = 10, eval_every = 100, checkpoint_every = 50;
-  double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1;
+  double lr = 3e-3, router_lr = 3e-3, weight_decay = 0, grad_clip = 1, adam_eps = 1e-8;
   std::string grad_clip_scope = "group";  // or "global" (train/grad_clip.h)
   std::string schedule = "cosine", estimator = "rloo", credit = "sequence";
   std::uint64_t seed = 0;

@@ -26,6 +26,9 @@ namespace {
   if (!train::data_parallel_available()) GTEST_SKIP() << "this build has no c10d Gloo backend (libgloo-dev)"
 
 // A tiny trial on the built-in math task: 2 layers so gradients cross blocks, batch 4 = 2 ranks x 2 examples.
+// AdamW's epsilon is 1e-4 here, not 1e-8: a gradient entry at rounding level (an exact zero computed in another
+// order) would otherwise move its weight by up to lr on one side and not the other, and the runs part ways
+// (seen with OpenBLAS's Haswell and Zen kernels on an AMD EPYC: weights apart by 2 lr, the routing after them).
 std::string experiment(const test::TempDir& dir, const std::string& cache, const std::string& router,
                        const std::string& extra = "") {
   return dir.write("exp.yaml",
@@ -36,7 +39,7 @@ std::string experiment(const test::TempDir& dir, const std::string& cache, const
                    "router: " + router + "\n"
                    "tasks: {math: {n_train: 32, n_eval: 6}}\n"
                    "train: {steps: 6, batch_size: 4, samples: 3, log_every: 1, eval_every: 3, checkpoint_every: 3,"
-                   " warmup_steps: 0, lr: 0.03}\n"
+                   " warmup_steps: 0, lr: 0.03, adam_eps: 1.0e-4}\n"
                    "eval: {max_examples: 6, max_new_tokens: 4, batch_size: 4}\n" + extra);
 }
 
@@ -73,8 +76,12 @@ void expect_same_training(const std::string& router, const std::vector<std::stri
   std::size_t routers = 0;
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     ASSERT_EQ(a.tensors[i].first, b.tensors[i].first);
-    routers += a.tensors[i].first.find("router") != std::string::npos;
-    EXPECT_TRUE(torch::allclose(a.tensors[i].second, b.tensors[i].second, 1e-4, 1e-5))
+    bool router = a.tensors[i].first.find("router") != std::string::npos;
+    routers += router;
+    // A policy-gradient router's advantages are differences of nearly equal losses (5.38 against 5.40 here), so the
+    // rounding of a half-batch forward against a whole-batch one reaches them ~300x amplified: its weights agree to
+    // 1e-4 (0.3 % of lr over the 6 steps), where a wrong gather or average would move them by ~lr.
+    EXPECT_TRUE(torch::allclose(a.tensors[i].second, b.tensors[i].second, 1e-4, router ? 1e-4 : 1e-5))
         << a.tensors[i].first << " differs by "
         << (a.tensors[i].second - b.tensors[i].second).abs().max().item<double>();
   }
@@ -86,7 +93,9 @@ void expect_same_training(const std::string& router, const std::vector<std::stri
         key.rfind("routing/", 0) == 0)
       continue;
     ASSERT_TRUE(mb.count(key)) << key;
-    EXPECT_NEAR(mb.at(key), value, 1e-4 + 1e-4 * std::abs(value)) << key;
+    // The router's surrogate loss is a sum of advantages (the cancellation above): agreed to 5e-4 of its ~6e-3.
+    double slack = key.rfind("train/router_loss", 0) == 0 ? 5e-4 : 1e-4;
+    EXPECT_NEAR(mb.at(key), value, slack + 1e-4 * std::abs(value)) << key;
   }
   EXPECT_TRUE(ma.count("train/loss@6") && ma.count("eval/math/exact_match@6"));
   auto backend = store::query_readonly(two.file("r.db"), "SELECT value FROM tags WHERE key = 'runtime.c10d_backend'");

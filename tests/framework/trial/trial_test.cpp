@@ -153,6 +153,8 @@ TEST(Trial, BadTrainingInputExitsTwoNamingTheKey) {
       // Settings the chosen path never reads: refused, not recorded in the trial key to do nothing.
       {{"train.ivon.beta2=0.999"}, "train.ivon.beta2: set, but train.optimizer is adamw"},
       {{"train.precision_examples=64"}, "train.precision_examples: set, but train.precision is none"},
+      {{"train.optimizer=ivon", "train.adam_eps=1e-6"}, "train.adam_eps: set, but train.optimizer is ivon"},
+      {{"train.adam_eps=0"}, "train.adam_eps"},
       {{"train.credit=to-go", "router.plugin=softmax"}, "train.credit: to-go is how a policy-gradient router's"},
       {{"train.credit=to-go", "train.estimator=reinforce"}, "train.credit: to-go works with train.estimator: rloo"},
       {{"train.credit=to-go", "router.granularity=sequence"}, "gives no per-token log-probability"},
