@@ -12,9 +12,9 @@
 //   AVX2 and FMA, remix names the kernel for the CPU's extensions. Left alone when OPENBLAS_CORETYPE is set, and
 //   whatever OpenBLAS chose on a CPU it knows (AMD's avx512 parts get Cooperlake or Zen) is kept. A kernel the
 //   environment names is used as named, but said: one machine of this kind exported OPENBLAS_CORETYPE=Haswell to
-//   every process, on an AMD EPYC (family 26) with AVX-512 where Cooperlake's sgemm ran 1.9x as fast (one thread,
-//   512^3) and pretraining 1.45x; `remix run` and `remix worker` warn, `--version` and the run's tags say where the
-//   kernel came from.
+//   every process, on an AMD EPYC (family 26) with AVX-512 where OpenBLAS's own Cooperlake ran sgemm 1.8x as fast
+//   (bench_train, 1024^3, two threads) and pretraining 1.45x (one thread); `remix run` and `remix worker` warn,
+//   `--version` and the run's tags say where the kernel came from.
 #pragma once
 
 #include <set>
