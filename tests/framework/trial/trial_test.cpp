@@ -120,6 +120,21 @@ TEST(Trial, SameSeedGivesIdenticalMetrics) {
   EXPECT_EQ(trial_metrics(a.file("r.db")), trial_metrics(b.file("r.db")));
 }
 
+// train.adam_eps reaches AdamW: an epsilon of 1 (far above every gradient entry) shrinks each step to ~lr·|g|, so the
+// training loss moves less from its first value than with the default 1e-8.
+TEST(Trial, AdamsEpsilonReachesTheOptimizer) {
+  test::TempDir a, b, cache;
+  ASSERT_EQ(test::run_remix({"run", tiny_config(a, cache.path())}).exit_code, 0);
+  ASSERT_EQ(test::run_remix({"run", tiny_config(b, cache.path()), "train.adam_eps=1"}).exit_code, 0);
+  auto loss = trial_metrics(a.file("r.db"))["train/loss"], damped = trial_metrics(b.file("r.db"))["train/loss"];
+  ASSERT_EQ(loss.size(), damped.size());
+  ASSERT_GT(loss.size(), 2u);
+  auto first = [](const std::map<std::int64_t, double>& by_step) { return by_step.begin()->second; };
+  auto last = [](const std::map<std::int64_t, double>& by_step) { return by_step.rbegin()->second; };
+  EXPECT_EQ(first(loss), first(damped));  // the first step's loss comes before any update
+  EXPECT_LT(std::abs(last(damped) - first(damped)), std::abs(last(loss) - first(loss)));
+}
+
 TEST(Trial, EvaluationDoesNotChangeTraining) {
   // ReMix sampling at evaluation draws random numbers; training must draw the same ones however often it
   // evaluates. Evaluating every 10 steps or only at the end: the same training losses at every step.
