@@ -46,6 +46,25 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+ScopedEnv::ScopedEnv(const std::map<std::string, std::optional<std::string>>& vars) {
+  for (const auto& [name, value] : vars) {
+    const char* now = std::getenv(name.c_str());
+    saved_[name] = now ? std::optional<std::string>(now) : std::nullopt;
+    if (value)
+      setenv(name.c_str(), value->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+}
+
+ScopedEnv::~ScopedEnv() {
+  for (const auto& [name, value] : saved_)
+    if (value)
+      setenv(name.c_str(), value->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+}
+
 std::string TempDir::write(const std::string& name, const std::string& content) const {
   std::string p = file(name);
   fs::create_directories(fs::path(p).parent_path());

@@ -43,6 +43,21 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Environment variables set (a value) or unset (nullopt) for a scope, and put back as they were at its exit. The
+// test binary runs many tests in one process when run by hand (ctest gives each its own), so a variable a test
+// leaves behind — a TMPDIR its TempDir has removed, a RANK — would break the tests after it.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(const std::map<std::string, std::optional<std::string>>& vars);
+  ScopedEnv(const std::string& name, const std::optional<std::string>& value) : ScopedEnv({{name, value}}) {}
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
 struct CommandResult {
   int exit_code = -1;  // -signal when killed by a signal
   std::string out, err;

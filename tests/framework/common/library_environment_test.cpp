@@ -49,17 +49,15 @@ TEST(LibraryEnvironment, AKernelIsNarrowerThanTheCpuWhereTheCpuHasWiderVectors) 
 
 // The environment's OPENBLAS_CORETYPE is the user's only where remix's re-execution did not set it.
 TEST(LibraryEnvironment, TheEnvironmentsKernelIsTheUsersUnlessRemixSetIt) {
-  const char* saved = std::getenv("OPENBLAS_CORETYPE");
-  std::string saved_value = saved ? saved : "";
   ASSERT_EQ(std::getenv("REMIX_OPENBLAS_DETECTED"), nullptr);  // the test binary does not re-execute
-  setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-  EXPECT_EQ(blas_core_from_environment(), "Haswell");
-  setenv("REMIX_OPENBLAS_DETECTED", "Prescott", 1);
+  {
+    test::ScopedEnv named("OPENBLAS_CORETYPE", "Haswell");
+    EXPECT_EQ(blas_core_from_environment(), "Haswell");
+    test::ScopedEnv detected("REMIX_OPENBLAS_DETECTED", "Prescott");
+    EXPECT_EQ(blas_core_from_environment(), "");
+  }
+  test::ScopedEnv unnamed("OPENBLAS_CORETYPE", std::nullopt);
   EXPECT_EQ(blas_core_from_environment(), "");
-  unsetenv("REMIX_OPENBLAS_DETECTED");
-  unsetenv("OPENBLAS_CORETYPE");
-  EXPECT_EQ(blas_core_from_environment(), "");
-  if (saved) setenv("OPENBLAS_CORETYPE", saved_value.c_str(), 1);
 }
 
 std::string kernel_line(const std::string& version_output) {

@@ -131,9 +131,11 @@ TEST(PluginRegistry, FindsByNameAndSuggestsOnTypo) {
 }
 
 TEST(PluginRegistry, SearchPathOrderIsConfigThenEnvironmentThenDefaults) {
-  setenv("REMIX_PLUGIN_PATH", "/env/a:/env/b", 1);
-  auto dirs = search_path({"/cfg"});
-  unsetenv("REMIX_PLUGIN_PATH");
+  std::vector<std::string> dirs;
+  {
+    test::ScopedEnv env("REMIX_PLUGIN_PATH", "/env/a:/env/b");
+    dirs = search_path({"/cfg"});
+  }
   ASSERT_GE(dirs.size(), 4u);
   EXPECT_EQ(dirs[0], "/cfg");
   EXPECT_EQ(dirs[1], "/env/a");

@@ -206,6 +206,10 @@ TEST(DataParallelTrial, AKilledRankStopsTheOtherNamingItAndTheTrialResumes) {
 }
 
 TEST(RankPlacement, TorchrunAndSlurmVariablesPlaceTheProcessAndBadOnesAreNamed) {
+  test::ScopedEnv restored({{"RANK", std::nullopt}, {"WORLD_SIZE", std::nullopt}, {"LOCAL_RANK", std::nullopt},
+                            {"MASTER_ADDR", std::nullopt}, {"MASTER_PORT", std::nullopt},
+                            {"SLURM_PROCID", std::nullopt}, {"SLURM_NTASKS", std::nullopt},
+                            {"SLURM_LOCALID", std::nullopt}});
   auto with = [](std::map<std::string, std::string> vars, int nproc) {
     for (const char* v : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID",
                           "SLURM_NTASKS", "SLURM_LOCALID"})
@@ -246,7 +250,6 @@ TEST(RankPlacement, TorchrunAndSlurmVariablesPlaceTheProcessAndBadOnesAreNamed) 
   EXPECT_NE(refused({{"WORLD_SIZE", "2"}}, 1).find("RANK is not"), std::string::npos);
   EXPECT_NE(refused({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"MASTER_PORT", "1"}}, 2)
                 .find("--nproc 2"), std::string::npos);
-  with({}, 1);  // leave the environment as it was
 }
 
 }  // namespace

@@ -249,7 +249,7 @@ TEST(CodeTask, BadInput) {
 // temp dir); the next code task on the machine does, and the resumed trial leaves none behind.
 TEST(CodeTask, AKilledTrialsSampleFolderIsGoneOnceTheTrialResumes) {
   test::TempDir dir, temp;
-  setenv("TMPDIR", temp.path().c_str(), 1);  // this test's own temp dir: only its trial's folders are there
+  test::ScopedEnv tmpdir("TMPDIR", temp.path().string());  // its own temp dir: only its trial's folders there
   auto folders = [&] {
     std::vector<std::string> out;
     for (const auto& e : std::filesystem::directory_iterator(temp.path()))
