@@ -114,7 +114,9 @@ std::vector<SourceGroup> find_source_groups(store::ResultsStore& store, const st
       throw UserError(fmt::format("{}: is {}{}; previews merge completed per-task runs (finish the sweep first)",
                                   describe(r), trial.status, trial.error.empty() ? "" : " (" + trial.error + ")"));
     r.config = config::resolve_json(tree, fmt::format("{} run {}", store.location(), trial.run_id), lookup);
-    candidates.push_back({std::move(r), config::without_task_weights(tree)});
+    auto shared = config::without_task_weights(tree);
+    shared.erase("sweep");  // recorded by databases of before 2026-12: the first sweep's, not the trial's
+    candidates.push_back({std::move(r), std::move(shared)});
   }
   if (candidates.empty())
     throw UserError(fmt::format("sweep '{}' has no run that trains on one task alone (every other task's weight 0); "

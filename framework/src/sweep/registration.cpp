@@ -1,9 +1,11 @@
 // Registering a sweep (see registration.h).
 #include "sweep/registration.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "remix/errors.h"
 
 namespace remix::sweep {
@@ -43,13 +45,19 @@ void warn_of_dropped_trials(const std::string& name, const std::vector<store::Sw
 RegisteredSweep register_sweep(store::ResultsStore& store, const SweepPlan& plan,
                                const std::vector<ResolvedTrial>& trials) {
   // A password in experiment.db (a database server's URI) is never recorded: not in the runs' configs, not in
-  // their params.
+  // their params. Nor is the sweep block: the trial key leaves it out, so one trial can belong to several sweeps
+  // (compare_bases shares compare_compute's), and the first sweep's definition would stay on record as the trial's
+  // own. Sweeps are recorded in `sweeps` and `sweep_runs`.
   std::vector<store::PendingRun> pending;
   for (const auto& t : trials) {
     auto tree = t.config.tree();
+    tree.erase("sweep");
     if (tree.contains("experiment") && tree["experiment"].contains("db"))
       tree["experiment"]["db"] = store::redact_location(tree["experiment"]["db"].get<std::string>());
     auto params = t.config.flatten();
+    params.erase(std::remove_if(params.begin(), params.end(),
+                                [](const auto& p) { return text::starts_with(p.first, "sweep."); }),
+                 params.end());
     for (auto& [key, value] : params)
       if (key == "experiment.db") value = nlohmann::json(tree["experiment"]["db"]).dump();
     pending.push_back({t.config.trial_key(), t.spec.name, "trial", tree.dump(), params});

@@ -1,7 +1,8 @@
 // Workers end to end through the `remix` binary and the real fixture plugins: a trial whose plugin
 // segfaults, aborts or throws fails alone with its error recorded while the others complete; re-running
 // skips completed trials (and failed ones unless asked); two concurrent `remix run`s run every trial once;
-// stale and orphaned trials are re-queued; a dry run writes nothing; bad shard/jobs values exit 2.
+// stale and orphaned trials are re-queued; a dry run writes nothing; a trial shared by two sweeps records
+// neither sweep's block; bad shard/jobs values exit 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "store/query.h"
 #include "sweep/trial_process.h"
@@ -174,6 +177,25 @@ TEST(Worker, ANamedSweepRunAgainForOneSeedWarnsOfTheTrialsItLeavesOut) {
             store::SqlValue(std::int64_t{2}));  // nothing lost
   r = f.remix({"run", named, "seed=0,1"});
   EXPECT_EQ(r.err.find("is redefined"), std::string::npos) << r.err;
+}
+
+// A trial in two sweeps records neither sweep's definition as its own: its config and params hold what decides its
+// result, and sweep_runs says which sweeps it is in (before, the first sweep's block stayed on the shared trial).
+TEST(Worker, ATrialSharedByTwoSweepsRecordsNeitherSweepsDefinition) {
+  Fixture f;
+  std::string first = f.dir.write("first.yaml", test::read_file(f.cfg) + "sweep: {name: first}\n");
+  std::string second = f.dir.write("second.yaml", test::read_file(f.cfg) + "sweep: {name: second, seeds: [1, 2]}\n");
+  ASSERT_EQ(f.remix({"run", first, "seed=0,1"}).exit_code, 0);
+  auto r = f.remix({"run", second});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(f.rows("SELECT count(*) FROM runs WHERE kind = 'trial'").at(0).at(0),
+            store::SqlValue(std::int64_t{3}));  // seed 1 ran once, for both
+  EXPECT_EQ(f.rows("SELECT count(*) FROM sweep_runs").at(0).at(0), store::SqlValue(std::int64_t{4}));
+  EXPECT_EQ(f.rows("SELECT count(*) FROM params WHERE key LIKE 'sweep.%'").at(0).at(0),
+            store::SqlValue(std::int64_t{0}));
+  for (const auto& row : f.rows("SELECT config FROM runs WHERE kind = 'trial'"))
+    EXPECT_FALSE(nlohmann::json::parse(text(row[0])).contains("sweep")) << text(row[0]);
+  EXPECT_EQ(f.rows("SELECT count(*) FROM params WHERE key = 'seed'").at(0).at(0), store::SqlValue(std::int64_t{3}));
 }
 
 TEST(Worker, BadShardAndJobsExitTwo) {
