@@ -2,8 +2,8 @@
 // tasks on a 2-division simplex, squared-gradient precisions): every rule the runs allow is previewed at every
 // weighting and recorded as a 'preview' run with its source runs; a one-hot arithmetic preview evaluates exactly
 // like the run it came from; a second call reuses what is recorded; `remix results --previews` and `remix report`
-// compare them with the real trials; and bad weightings, rules, unfinished sources and groups that cannot be
-// merged exit 2 naming what is wrong.
+// compare them with the real trials; an older database's sweep block splits no group; and bad weightings, rules,
+// unfinished sources and groups that cannot be merged exit 2 naming what is wrong.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -190,6 +190,23 @@ TEST(PreviewSources, AFailedSourceRunOrAGroupWithoutEveryTaskIsRefusedNamingTheR
   EXPECT_EQ(failed.exit_code, 2);
   EXPECT_NE(failed.err.find("is failed"), std::string::npos) << failed.err;
   EXPECT_NE(failed.err.find("finish the sweep first"), std::string::npos) << failed.err;
+}
+
+// Databases from before 2026-12 recorded the sweep block in each trial's config, and a per-task run first registered
+// by another sweep carried that sweep's block: it must not split the run from the ones it merges with.
+TEST(PreviewSources, ASweepBlockAnOlderDatabaseRecordedDoesNotSplitTheGroup) {
+  test::TempDir dir;
+  auto r = test::run_remix_fixtures(
+      {"run", config(dir, "sweep: {parameters: {w: {simplex: [add, more], divisions: 1}}}\n")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto db = dir.file("r.db");
+  auto edit = test::run_command({"/usr/bin/sqlite3", db,
+                                 "UPDATE runs SET config = json_set(config, '$.sweep', json('{\"name\": \"another\"}')) "
+                                 "WHERE id = (SELECT min(id) FROM runs WHERE kind = 'trial')"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  ASSERT_EQ(count(db, "SELECT count(*) FROM runs WHERE config LIKE '%\"another\"%'"), 1);
+  auto p = test::run_remix_fixtures({"preview", db, "--tasks-from", "mt", "--weights", "2"});
+  EXPECT_EQ(p.exit_code, 0) << p.err;
 }
 
 TEST(PreviewSources, IvonRunsRecordTheirPrecisionAndPreviewsMergeByIt) {
