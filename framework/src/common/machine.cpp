@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include <ATen/Version.h>
+
 namespace remix::machine {
 
 namespace {
@@ -78,7 +80,17 @@ std::string blas_library() {
       return ec ? path : real.string();
     }
   }
-  return "unknown";
+  auto built_with = blas_from_build_settings(at::show_config());
+  return built_with.empty() ? "unknown" : built_with + ", inside LibTorch";
+}
+
+std::string blas_from_build_settings(const std::string& show_config) {
+  const std::string key = "BLAS_INFO=";
+  auto at = show_config.find(key);
+  if (at == std::string::npos) return "";
+  auto start = at + key.size();
+  auto end = show_config.find_first_of(", \n", start);
+  return show_config.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
 std::string blas_core() {

@@ -16,7 +16,12 @@ std::string cpu_id();
 // the extensions BLAS kernels choose by, newest first, which also tell the Xeon generations apart
 std::string cpu_features();
 std::set<std::string> cpu_flags();  // every flag of /proc/cpuinfo's first "flags" line
-std::string blas_library();  // the BLAS library loaded (from /proc/self/maps, links resolved), or "unknown"
+// The BLAS library loaded (from /proc/self/maps, links resolved). Where no BLAS library of its own is loaded (PyPI's
+// LibTorch links MKL into libtorch_cpu), the BLAS LibTorch was built with, from its build settings ("mkl, inside
+// LibTorch"); "unknown" when neither says.
+std::string blas_library();
+// "mkl" from at::show_config()'s "... BLAS_INFO=mkl, ..." ("" without that key)
+std::string blas_from_build_settings(const std::string& show_config);
 std::string blas_core();     // OpenBLAS's kernel for this CPU ("Haswell", "Zen", "SkylakeX"), or "unknown"
 // "CPU AMD EPYC [AuthenticAMD family 25 model 1 stepping 1] (avx2 fma avx), 2 cores; BLAS /usr/lib/.../
 // libopenblasp-r0.3.21.so, kernel Zen, OpenMP threads";

@@ -42,6 +42,15 @@ TEST(Machine, CpuIdNamesVendorFamilyAndModel) {
   EXPECT_NE(summary().find("[" + id + "]"), std::string::npos) << summary();
 }
 
+// PyPI's LibTorch carries MKL inside libtorch_cpu: no BLAS library of its own in the process maps, so its build
+// settings name it (a 2.x benchmark printed "BLAS unknown" before).
+TEST(Machine, BlasFromBuildSettingsReadsBlasInfo) {
+  EXPECT_EQ(blas_from_build_settings("  - Build settings: BLAS_INFO=mkl, BUILD_TYPE=Release, USE_CUDA=ON"), "mkl");
+  EXPECT_EQ(blas_from_build_settings("BUILD_TYPE=Release, BLAS_INFO=open\n"), "open");
+  EXPECT_EQ(blas_from_build_settings("  - Build settings: BUILD_TYPE=Release"), "");
+  EXPECT_NE(blas_library(), "");
+}
+
 TEST(Machine, OpenBlasNamesItsKernel) {
   auto library = blas_library();
   EXPECT_NE(summary().find("BLAS " + library), std::string::npos) << summary();
