@@ -86,9 +86,9 @@ std::string blas_library() {
 
 std::string blas_from_build_settings(const std::string& show_config) {
   const std::string key = "BLAS_INFO=";
-  auto at = show_config.find(key);
-  if (at == std::string::npos) return "";
-  auto start = at + key.size();
+  auto found = show_config.find(key);
+  if (found == std::string::npos) return "";
+  auto start = found + key.size();
   auto end = show_config.find_first_of(", \n", start);
   return show_config.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
